@@ -1,0 +1,24 @@
+/**
+ * The Avro schemas of every record on the wire, by record name. The codec registers them under
+ * `<topic>-value` subjects; the types in ./types.ts are generated from the same files.
+ */
+import { readFileSync } from 'node:fs';
+import { join } from 'node:path';
+import { schemasDir } from './generate-types.ts';
+
+export type { TelemetryEvent, EvalEvent, Bundle, RolloutCommand, RoutingCommand, RollbackDecision, Approval, AuditEvent } from './types.ts';
+
+const load = (file: string): object => JSON.parse(readFileSync(join(schemasDir, file), 'utf8')) as object;
+
+export const avroSchemas = {
+  TelemetryEvent: load('telemetry-event.avsc'),
+  EvalEvent: load('eval-event.avsc'),
+  Bundle: load('bundle.avsc'),
+  RolloutCommand: load('rollout-command.avsc'),
+  RoutingCommand: load('routing-command.avsc'),
+  RollbackDecision: load('rollback-decision.avsc'),
+  Approval: load('approval.avsc'),
+  AuditEvent: load('audit-event.avsc'),
+} as const;
+
+export type SchemaName = keyof typeof avroSchemas;
