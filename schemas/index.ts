@@ -6,7 +6,7 @@ import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { schemasDir } from './generate-types.ts';
 
-export type { TelemetryEvent, EvalEvent, Bundle, RolloutCommand, RoutingCommand, RollbackDecision, Approval, AuditEvent } from './types.ts';
+export type * from './types.ts';
 
 const load = (file: string): object => JSON.parse(readFileSync(join(schemasDir, file), 'utf8')) as object;
 
@@ -19,6 +19,8 @@ export const avroSchemas = {
   RollbackDecision: load('rollback-decision.avsc'),
   Approval: load('approval.avsc'),
   AuditEvent: load('audit-event.avsc'),
+  SignalSnapshot: load('signal-snapshot.avsc'),
+  AlertScore: load('alert-score.avsc'),
 } as const;
 
 export type SchemaName = keyof typeof avroSchemas;
