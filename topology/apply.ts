@@ -15,16 +15,37 @@ export async function describeExisting(admin: Admin, names: readonly string[]): 
   const { topics } = await admin.fetchTopicMetadata({ topics: wanted });
   const described = await admin.describeConfigs({
     includeSynonyms: false,
-    resources: wanted.map((name) => ({ type: TOPIC_RESOURCE, name, configNames: ['cleanup.policy', 'retention.ms'] })),
+    resources: wanted.map((name) => ({
+      type: TOPIC_RESOURCE,
+      name,
+      configNames: ['cleanup.policy', 'retention.ms'],
+    })),
   });
   const configs = new Map(
-    described.resources.map((r) => [r.resourceName, Object.fromEntries(r.configEntries.map((e) => [e.configName, e.configValue]))]),
+    described.resources.map((r) => [
+      r.resourceName,
+      Object.fromEntries(r.configEntries.map((e) => [e.configName, e.configValue])),
+    ]),
   );
-  return topics.map((t) => ({ name: t.name, partitions: t.partitions.length, configs: configs.get(t.name) ?? {} }));
+  return topics.map((t) => ({
+    name: t.name,
+    partitions: t.partitions.length,
+    configs: configs.get(t.name) ?? {},
+  }));
 }
 
-export async function applyTopology(admin: Admin, desired: readonly TopicSpec[], replicationFactor = 1): Promise<TopologyPlan> {
-  const plan = planTopology(desired, await describeExisting(admin, desired.map((t) => t.name)));
+export async function applyTopology(
+  admin: Admin,
+  desired: readonly TopicSpec[],
+  replicationFactor = 1,
+): Promise<TopologyPlan> {
+  const plan = planTopology(
+    desired,
+    await describeExisting(
+      admin,
+      desired.map((t) => t.name),
+    ),
+  );
   if (plan.create.length > 0) {
     await admin.createTopics({
       waitForLeaders: true,
@@ -43,7 +64,9 @@ export function formatPlan(plan: TopologyPlan): string {
   const lines = [
     ...plan.create.map((t) => `created   ${t.name} (${t.partitions} partitions, ${t.cleanupPolicy})`),
     ...plan.unchanged.map((n) => `ok        ${n}`),
-    ...plan.differences.map((d) => `DIFFERS   ${d.topic}: ${d.setting} is ${d.have}, registry wants ${d.want} (not changed)`),
+    ...plan.differences.map(
+      (d) => `DIFFERS   ${d.topic}: ${d.setting} is ${d.have}, registry wants ${d.want} (not changed)`,
+    ),
   ];
   return lines.join('\n');
 }

@@ -30,7 +30,10 @@ export function topicConfigs(spec: TopicSpec): Record<string, string> {
   return { 'cleanup.policy': spec.cleanupPolicy, 'retention.ms': String(spec.retentionMs) };
 }
 
-export function planTopology(desired: readonly TopicSpec[], existing: readonly ExistingTopic[]): TopologyPlan {
+export function planTopology(
+  desired: readonly TopicSpec[],
+  existing: readonly ExistingTopic[],
+): TopologyPlan {
   const byName = new Map(existing.map((t) => [t.name, t]));
   const plan: TopologyPlan = { create: [], differences: [], unchanged: [] };
   for (const spec of desired) {
@@ -41,11 +44,20 @@ export function planTopology(desired: readonly TopicSpec[], existing: readonly E
     }
     const diffs: TopicDifference[] = [];
     if (have.partitions !== spec.partitions) {
-      diffs.push({ topic: spec.name, setting: 'partitions', want: String(spec.partitions), have: String(have.partitions) });
+      diffs.push({
+        topic: spec.name,
+        setting: 'partitions',
+        want: String(spec.partitions),
+        have: String(have.partitions),
+      });
     }
-    for (const [setting, want] of Object.entries(topicConfigs(spec)) as [TopicDifference['setting'], string][]) {
+    for (const [setting, want] of Object.entries(topicConfigs(spec)) as [
+      TopicDifference['setting'],
+      string,
+    ][]) {
       const current = have.configs[setting];
-      if (current !== undefined && current !== want) diffs.push({ topic: spec.name, setting, want, have: current });
+      if (current !== undefined && current !== want)
+        diffs.push({ topic: spec.name, setting, want, have: current });
     }
     if (diffs.length === 0) plan.unchanged.push(spec.name);
     plan.differences.push(...diffs);
