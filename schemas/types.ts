@@ -264,7 +264,7 @@ export interface SignalSnapshot {
 export interface ArmWindow {
   bundleId: string;
   requests: number;
-  /** per metric name (see services/detect/metrics.ts): count of observations, sum and sum of squares of the per-request values; a rate is the mean of 0/1 values */
+  /** per metric name (see services/detect/aggregate/metrics.ts): count of observations, sum and sum of squares of the per-request values; a rate is the mean of 0/1 values */
   metrics: Record<string, MetricAggregate>;
   /** ms; 0 when requests = 0 */
   latencyP50: number;
