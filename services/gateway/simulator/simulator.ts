@@ -46,6 +46,8 @@ export interface SimulatorOptions {
   /** Wall ms between draws. Default 50. */
   readonly tickMs?: number;
   readonly gatewayId?: string;
+  /** Tenant ids are `<prefix><index, 3 digits>`. Default `tenant-`. */
+  readonly tenantIdPrefix?: string;
   /** Prefix of event ids. Default derived from seed and start time, so reruns do not collide. */
   readonly runId?: string;
   /** Called when the loop fails (a send rejected); the simulator has stopped. */
@@ -89,6 +91,7 @@ export function createSimulator(options: SimulatorOptions): Simulator {
     seed: options.seed,
     rateScale: options.rateScale ?? 1,
     ...(options.tiers ? { tiers: options.tiers } : {}),
+    ...(options.tenantIdPrefix ? { idPrefix: options.tenantIdPrefix } : {}),
   });
   const startMs = clock.now();
   const endMs = options.durationMs === undefined ? Infinity : startMs + options.durationMs;

@@ -1,0 +1,64 @@
+/**
+ * Child processes of the demo: the local infrastructure (started only when nothing answers) and the
+ * services, each a separate `node --import tsx services/<name>/main.ts` with its log in .data/demo.
+ */
+import { spawn, spawnSync, type ChildProcess } from 'node:child_process';
+import { createWriteStream, mkdirSync } from 'node:fs';
+import { connect } from 'node:net';
+import { join } from 'node:path';
+
+export const demoDir = join('.data', 'demo');
+
+export function portOpen(port: number, host = '127.0.0.1'): Promise<boolean> {
+  return new Promise((resolve) => {
+    const socket = connect({ port, host });
+    socket.once('connect', () => (socket.destroy(), resolve(true)));
+    socket.once('error', () => resolve(false));
+  });
+}
+
+/** Starts Kafka and the registry from infra/ unless they answer (or KAFKA_BROKERS points elsewhere). */
+export async function ensureInfra(say: (line: string) => void): Promise<boolean> {
+  if (process.env.KAFKA_BROKERS !== undefined) return false;
+  if ((await portOpen(9092)) && (await portOpen(8081))) {
+    say('Kafka (127.0.0.1:9092) and the schema registry (127.0.0.1:8081) are already running: using them');
+    return false;
+  }
+  say('starting the embedded Kafka and schema registry (infra/up.sh) …');
+  const up = spawnSync('bash', ['infra/up.sh'], { stdio: ['ignore', 'inherit', 'inherit'] });
+  if (up.status !== 0) throw new Error(`infra/up.sh exited with ${up.status}`);
+  return true;
+}
+
+export function stopInfra(): void {
+  spawnSync('bash', ['infra/down.sh'], { stdio: ['ignore', 'inherit', 'inherit'] });
+}
+
+export interface ServiceProcess {
+  readonly name: string;
+  readonly child: ChildProcess;
+  readonly log: string;
+}
+
+export function startService(name: string, env: Record<string, string>): ServiceProcess {
+  mkdirSync(demoDir, { recursive: true });
+  const log = join(demoDir, `${name}.log`);
+  const out = createWriteStream(log, { flags: 'a' });
+  const child = spawn(process.execPath, ['--import', 'tsx', `services/${name}/main.ts`], {
+    env: { ...process.env, ...env },
+    stdio: ['ignore', 'pipe', 'pipe'],
+  });
+  child.stdout?.pipe(out);
+  child.stderr?.pipe(out);
+  return { name, child, log };
+}
+
+/** SIGTERM, then SIGKILL after `graceMs`. */
+export async function stopService(p: ServiceProcess, graceMs = 15_000): Promise<void> {
+  if (p.child.exitCode !== null || p.child.signalCode !== null) return;
+  const exited = new Promise<void>((resolve) => p.child.once('exit', () => resolve()));
+  p.child.kill('SIGTERM');
+  const timer = setTimeout(() => p.child.kill('SIGKILL'), graceMs);
+  await exited;
+  clearTimeout(timer);
+}
