@@ -1,7 +1,7 @@
 /**
  * The commit cycle of one partition task, in the order STYLE item 12 asks for: queued outputs sent,
  * state flushed (its changelog sent), then input offsets committed, then the stores' changelog
- * checkpoints recorded. At-least-once: the shared idempotent producer and a consumer offset commit.
+ * checkpoints recorded, then the processor's optional `committed` hook. At-least-once: the shared idempotent producer and a consumer offset commit.
  * Exactly-once: the task's transactional producer carries outputs, changelog writes and the offsets
  * (`sendOffsets`) in one transaction, aborted on any failure.
  */
@@ -71,4 +71,5 @@ export async function commitTask<In extends TopicKey>(
     ctx.runtime.commits.inc({ mode: 'exactly-once' });
   }
   await task.checkpointStores();
+  await task.committed();
 }

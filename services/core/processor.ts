@@ -34,6 +34,18 @@ export interface Processor<K extends TopicKey> {
   process(record: RecordOf<K>): void | Promise<void>;
   /** Release resources. Forwards made here are still sent, and state written here still flushed. */
   close(): void | Promise<void>;
+  /**
+   * Optional: called at the start of every commit, before the stores are flushed (also after `close`).
+   * For a processor that keeps decoded state in memory between commits (see `ObjectCache`): write it to
+   * its stores here. Must not forward: the commit's outputs were taken already.
+   */
+  flush?(): void | Promise<void>;
+  /**
+   * Optional: called after everything queued so far (forwards, state, input offsets) was committed —
+   * in exactly-once mode, after the transaction committed. For side effects that must follow the
+   * commit (webhooks, latency metrics). Runs under the task's lock: start slow work, do not await it.
+   */
+  committed?(): void | Promise<void>;
 }
 
 /** Builds the processor of one input partition. */

@@ -105,13 +105,20 @@ export class PartitionTask<In extends TopicKey> {
     return out;
   }
 
+  /** The processor's `flush` hook, then every store's flush. */
   async flushStores(): Promise<void> {
+    await this.#deps.processor.flush?.();
     for (const s of this.#deps.stores.values()) await s.outer.flush();
   }
 
   /** After a successful commit: record the changelog offsets reached. */
   async checkpointStores(): Promise<void> {
     for (const s of this.#deps.stores.values()) await s.logged?.checkpoint();
+  }
+
+  /** After a successful commit: the processor's optional `committed` hook. */
+  async committed(): Promise<void> {
+    await this.#deps.processor.committed?.();
   }
 
   /** Calls the processor's `close` (its forwards stay queued for a last commit). */
