@@ -1,0 +1,73 @@
+/**
+ * The signals service as a unit main.ts and the tests start: the rollout global table (the rollout
+ * directory) and the StreamRunner over telemetry + evals with its store, validation and output.
+ */
+import { GlobalTable } from '../core/global-table.ts';
+import { StreamRunner, type RunnerDeps } from '../core/runner.ts';
+import { aggregationParamsOf } from '../detect/replay/detect-stages.ts';
+import { implausibleEval, implausibleTelemetry } from '../detect/replay/plausibility.ts';
+import type { Policy } from '../detect/policy/index.ts';
+import { RolloutDirectory } from './rollout-directory.ts';
+import { SignalsProcessor, TENANT_STORE, type SignalsInput } from './signals-processor.ts';
+
+export interface SignalsServiceOptions {
+  readonly policy: Policy;
+  /** Default `signals`: changelog topic and state directory names. */
+  readonly app?: string;
+  /** Default `backtrack-<app>`. */
+  readonly groupId?: string;
+  /** Default `changelogTopic(app, store)` of the topology. */
+  readonly changelogTopic?: (store: string) => string;
+  /** Decoded tenant states cached per partition (default 5 000). */
+  readonly cacheTenants?: number;
+}
+
+export class SignalsService {
+  readonly runner: StreamRunner<SignalsInput>;
+  readonly rollouts: GlobalTable<'rollouts'>;
+
+  constructor(deps: RunnerDeps, options: SignalsServiceOptions) {
+    const params = aggregationParamsOf(options.policy);
+    const tiers = Object.keys(options.policy.tiers);
+    this.rollouts = new GlobalTable(deps, { topic: 'rollouts' });
+    const directory = RolloutDirectory.following(this.rollouts);
+    this.runner = new StreamRunner(
+      {
+        app: options.app ?? 'signals',
+        ...(options.groupId === undefined ? {} : { groupId: options.groupId }),
+        ...(options.changelogTopic === undefined ? {} : { changelogTopic: options.changelogTopic }),
+        inputs: ['telemetry', 'evals'],
+        outputs: ['signals'],
+        stores: [{ name: TENANT_STORE, cacheEntries: 0 }],
+        eventTime: { telemetry: (e) => e.timestamp, evals: (e) => e.timestamp },
+        validate: { telemetry: implausibleTelemetry, evals: implausibleEval },
+        processor: () =>
+          new SignalsProcessor({
+            params,
+            tiers,
+            rolloutIdFor: directory.rolloutIdFor,
+            ...(options.cacheTenants === undefined ? {} : { cacheTenants: options.cacheTenants }),
+          }),
+      },
+      deps,
+    );
+  }
+
+  /** Resolves after `stop()`; rejects when the runner fails for good. */
+  get done(): Promise<void> {
+    return this.runner.done;
+  }
+
+  /** Loads the rollout directory, then starts consuming. */
+  async start(): Promise<void> {
+    await this.rollouts.start();
+    await this.rollouts.ready();
+    await this.runner.start();
+  }
+
+  /** Last commit, stores closed, clients disconnected. */
+  async stop(): Promise<void> {
+    await this.runner.stop();
+    await this.rollouts.stop();
+  }
+}

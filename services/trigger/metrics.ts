@@ -1,0 +1,27 @@
+/** The trigger service's own metrics (the runtime's are in services/core/runtime-metrics.ts). Labels: tiers, never tenants or rollouts. */
+import type { Metrics } from '../core/metrics.ts';
+
+export function triggerMetrics(metrics: Metrics) {
+  return {
+    decisions: metrics.counter('backtrack_decisions_total', 'Rollback decisions emitted', ['action', 'mode']),
+    scores: metrics.counter('backtrack_trigger_scores_total', 'ALERT scores emitted, by tenant verdict', [
+      'tier',
+      'verdict',
+    ]),
+    snapshots: metrics.counter(
+      'backtrack_trigger_snapshots_total',
+      'Signal snapshots received: in time for their window, or after it was decided (late)',
+      ['arrival'],
+    ),
+    rolloutCommands: metrics.counter('backtrack_trigger_rollout_commands_total', 'Rollout commands applied', [
+      'action',
+    ]),
+    pending: metrics.gauge(
+      'backtrack_trigger_pending_snapshots',
+      'Snapshots held until their window is complete, per input partition',
+      ['partition'],
+    ),
+  };
+}
+
+export type TriggerMetrics = ReturnType<typeof triggerMetrics>;
