@@ -1,0 +1,95 @@
+/**
+ * `backtrack replay`: runs the detection core offline, on event time, over a JSON-lines file and writes
+ * the decisions as JSON lines, with a summary on stderr (and as JSON on stdout with --json).
+ */
+import { Command, InvalidArgumentError } from 'commander';
+import { performance } from 'node:perf_hooks';
+import type { CliIo } from '../cli-io.ts';
+import { loadPolicy } from '../replay/load-policy.ts';
+import { closeOutput, openOutput } from '../io/output.ts';
+import { formatSummary } from '../replay/format-summary.ts';
+import { runReplay } from '../replay/run-replay.ts';
+import { createReplaySession } from '../../detect/replay/index.ts';
+
+interface ReplayOptions {
+  input: string;
+  output?: string;
+  policy?: string;
+  json?: boolean;
+  progress?: boolean;
+  progressEvery: number;
+  maxInvalidReports: number;
+}
+
+const integerAtLeast =
+  (min: number) =>
+  (value: string): number => {
+    const v = Number(value);
+    if (!Number.isSafeInteger(v) || v < min) throw new InvalidArgumentError(`expected an integer >= ${min}`);
+    return v;
+  };
+
+export function registerReplayCommand(program: Command, io: CliIo): void {
+  program
+    .command('replay')
+    .description('Re-run detection offline over JSON-lines events and write the rollback decisions')
+    .requiredOption(
+      '-i, --input <file>',
+      'JSON lines: telemetry, eval (type: eval) and rollout (type: rollout) records; - for stdin',
+    )
+    .option('-o, --output <file>', 'decisions as JSON lines; - for stdout (default: stdout)')
+    .option('-p, --policy <file>', 'policy YAML (default: the built-in policy)')
+    .option('--json', 'also print the summary as JSON on stdout (needs --output <file>)')
+    .option('--progress', 'report progress on stderr (default: only when stderr is a terminal)')
+    .option('--progress-every <lines>', 'lines between progress reports', integerAtLeast(1), 250_000)
+    .option(
+      '--max-invalid-reports <n>',
+      'invalid lines reported one by one; the rest are counted',
+      integerAtLeast(0),
+      1000,
+    )
+    .addHelpText(
+      'after',
+      '\nExamples:\n  backtrack replay --input events.jsonl --output decisions.jsonl\n  backtrack replay -i events.jsonl -o decisions.jsonl --policy policy.yaml --json > summary.json\n',
+    )
+    .action(async (opts: ReplayOptions, command: Command) => {
+      if (opts.json && (opts.output ?? '-') === '-')
+        command.error('error: --json writes the summary on stdout; give --output <file>', { exitCode: 2 });
+      await replayCommand(opts, io);
+    });
+}
+
+async function replayCommand(opts: ReplayOptions, io: CliIo): Promise<void> {
+  const started = performance.now();
+  const policy = loadPolicy(opts.policy);
+  const output = openOutput(opts.output ?? '-', io);
+  const inputName = opts.input === '-' ? 'stdin' : opts.input;
+  let invalid = 0;
+  const showProgress = opts.progress === true || io.stderrIsTty;
+  const summary = await runReplay({
+    input: opts.input === '-' ? { stream: io.stdin, name: 'stdin' } : { path: opts.input },
+    output: output.stream,
+    session: createReplaySession({ policy }),
+    onInvalid(lineNo, reason) {
+      invalid += 1;
+      if (invalid <= opts.maxInvalidReports)
+        io.stderr.write(`${inputName}:${lineNo}: invalid, skipped: ${reason}\n`);
+    },
+    progressEvery: opts.progressEvery,
+    onProgress: showProgress
+      ? (lines, current) => {
+          const s = (performance.now() - started) / 1000;
+          const d = current().decisions.total;
+          io.stderr.write(
+            `replay: ${lines.toLocaleString('en-US')} lines, ${d} decisions, ${Math.round(lines / s).toLocaleString('en-US')} lines/s\n`,
+          );
+        }
+      : undefined,
+  });
+  await closeOutput(output);
+  if (invalid > opts.maxInvalidReports)
+    io.stderr.write(`${inputName}: ${invalid - opts.maxInvalidReports} more invalid lines not shown\n`);
+  const elapsedMs = performance.now() - started;
+  io.stderr.write(formatSummary(summary, elapsedMs));
+  if (opts.json) io.stdout.write(JSON.stringify({ ...summary, elapsedMs: Math.round(elapsedMs) }) + '\n');
+}

@@ -1,0 +1,38 @@
+import { gammaln, probit } from 'simple-statistics';
+import { Z_CAP } from './stats.ts';
+
+const lnChoose = (n: number, k: number): number => gammaln(n + 1) - gammaln(k + 1) - gammaln(n - k + 1);
+
+/** Below this tail probability simple-statistics' probit loses precision; the Mills-ratio inversion takes over. */
+const PROBIT_FLOOR = 1e-10;
+
+/** The standard normal deviate z with upper tail probability p (0 for p >= 0.5), at most Z_CAP. */
+export function zFromUpperTail(p: number): number {
+  if (!(p < 0.5)) return 0;
+  if (p >= PROBIT_FLOOR) return Math.min(Z_CAP, -probit(p));
+  const lnP = Math.log(Math.max(p, Number.MIN_VALUE));
+  let z = Math.sqrt(-2 * lnP);
+  for (let i = 0; i < 4; i++) z = Math.sqrt(Math.max(0, -2 * (lnP + Math.log(z * Math.sqrt(2 * Math.PI)))));
+  return Math.min(Z_CAP, z);
+}
+
+/**
+ * Fisher's exact test as a signed z: `x` successes among `n` drawn from `N` items of which `K` are
+ * successes (hypergeometric). The tail on the side of the observed deviation, including x, is converted
+ * to z; + when x is above its expectation n·K/N. Written here: simple-statistics has no hypergeometric.
+ */
+export function hypergeometricZ(x: number, n: number, K: number, N: number): number {
+  if (N <= 0 || n <= 0 || K <= 0 || K >= N || n >= N) return 0;
+  const mean = (n * K) / N;
+  if (x === mean) return 0;
+  const upper = x > mean;
+  const from = upper ? x : Math.max(0, n - (N - K));
+  const to = upper ? Math.min(n, K) : x;
+  const logs: number[] = [];
+  for (let i = from; i <= to; i++) logs.push(lnChoose(K, i) + lnChoose(N - K, n - i));
+  const top = Math.max(...logs);
+  const sum = logs.reduce((s, l) => s + Math.exp(l - top), 0);
+  const p = Math.min(1, Math.exp(top + Math.log(sum) - lnChoose(N, n)));
+  const z = zFromUpperTail(p);
+  return upper ? z : -z;
+}
