@@ -18,7 +18,7 @@ export async function describeExisting(admin: Admin, names: readonly string[]): 
     resources: wanted.map((name) => ({
       type: TOPIC_RESOURCE,
       name,
-      configNames: ['cleanup.policy', 'retention.ms'],
+      configNames: ['cleanup.policy', 'retention.ms', 'max.message.bytes'],
     })),
   });
   const configs = new Map(

@@ -14,7 +14,7 @@ export interface ExistingTopic {
 
 export interface TopicDifference {
   topic: string;
-  setting: 'partitions' | 'cleanup.policy' | 'retention.ms';
+  setting: 'partitions' | 'cleanup.policy' | 'retention.ms' | 'max.message.bytes';
   want: string;
   have: string;
 }
@@ -27,7 +27,12 @@ export interface TopologyPlan {
 
 /** The topic-level configs backtrack sets on a topic it creates. */
 export function topicConfigs(spec: TopicSpec): Record<string, string> {
-  return { 'cleanup.policy': spec.cleanupPolicy, 'retention.ms': String(spec.retentionMs) };
+  const configs: Record<string, string> = {
+    'cleanup.policy': spec.cleanupPolicy,
+    'retention.ms': String(spec.retentionMs),
+  };
+  if (spec.maxMessageBytes !== undefined) configs['max.message.bytes'] = String(spec.maxMessageBytes);
+  return configs;
 }
 
 export function planTopology(

@@ -17,6 +17,8 @@ export interface TopicSpec {
   readonly cleanupPolicy: CleanupPolicy;
   /** ms; -1 keeps forever. Ignored by compaction except for tombstones. */
   readonly retentionMs: number;
+  /** Largest record the topic accepts, bytes (`max.message.bytes`); absent: the broker's default (1 MiB). */
+  readonly maxMessageBytes?: number;
   /** Who produces it (services or external actors), for the diagram. */
   readonly producers: readonly string[];
   readonly consumers: readonly string[];
@@ -138,9 +140,15 @@ export const changelogTopic = (app: string, store: string): string => `backtrack
 /** Internal topics owned by one service, with their partitions matching the input they shadow. */
 export const stateStores = {
   signals: { store: 'tenant-windows', partitions: topics.telemetry.partitions },
-  trigger: { store: 'rollout-state', partitions: topics.signals.partitions },
+  // Stopgap: trigger keeps a whole rollout's state in one value (~2.4 MB at 20 tenants), beyond the
+  // broker's 1 MiB default. The fix is one store key per (rollout, tenant); until then, 16 MiB.
+  trigger: {
+    store: 'rollout-state',
+    partitions: topics.signals.partitions,
+    maxMessageBytes: 16 * 1024 * 1024,
+  },
   reversion: { store: 'routing-state', partitions: topics.decisions.partitions },
-} as const;
+} as const satisfies Record<string, { store: string; partitions: number; maxMessageBytes?: number }>;
 
 /** Every topic the topology needs: the registry, a DLQ per consumed topic, a changelog per store. */
 export function allTopicSpecs(): TopicSpec[] {
@@ -159,6 +167,7 @@ export function allTopicSpecs(): TopicSpec[] {
     }));
   const changelogs: TopicSpec[] = Object.entries(stateStores).map(([app, s]) => ({
     name: changelogTopic(app, s.store),
+    ...('maxMessageBytes' in s ? { maxMessageBytes: s.maxMessageBytes } : {}),
     key: 'store key',
     value: 'bytes',
     partitions: s.partitions,
