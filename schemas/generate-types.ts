@@ -49,7 +49,8 @@ function tsType(t: AvroType, out: Map<string, string>, file: string): string {
       const name = t.name as string;
       const body = (t.symbols as string[]).map((s) => `'${s}'`).join(' | ');
       const prior = out.get(name);
-      if (prior !== undefined && !prior.includes(body)) throw new Error(`${file}: enum ${name} differs between schemas`);
+      if (prior !== undefined && !prior.includes(body))
+        throw new Error(`${file}: enum ${name} differs between schemas`);
       out.set(name, `export type ${name} = ${body};\n`);
       return name;
     }

@@ -126,7 +126,9 @@ async function main(): Promise<boolean> {
         if (s.rolloutId === rolloutId) tl.score(s);
       } else {
         const d = (await rt.codec.decode('decisions', message.value)) as RollbackDecision;
-        if (d.rolloutId === rolloutId) (decisions.push(d), tl.decision(d));
+        if (d.rolloutId !== rolloutId) return;
+        decisions.push(d);
+        tl.decision(d);
       }
     },
   });
@@ -178,8 +180,8 @@ async function main(): Promise<boolean> {
   const deadline = Date.now() + DEADLINE_MS;
   let lastSummary = 0;
   while (Date.now() < deadline && !affected.every(backOnStable)) {
-    if (Date.now() - lastSummary > 10_000)
-      (tl.say(`signals ${tl.tierSummary()}`), (lastSummary = Date.now()));
+    if (Date.now() - lastSummary > 10_000) tl.say(`signals ${tl.tierSummary()}`);
+    lastSummary = Date.now();
     await sleep(250);
   }
   const rolledBack = affected.every(backOnStable);
@@ -235,7 +237,9 @@ const sleep = (ms: number): Promise<void> => new Promise((r) => setTimeout(r, ms
 
 async function cleanup(): Promise<void> {
   await Promise.allSettled(services.map((s) => stopService(s)));
-  if (infraStarted) (tl.say('stopping the embedded Kafka and registry'), stopInfra());
+  if (!infraStarted) return;
+  tl.say('stopping the embedded Kafka and registry');
+  stopInfra();
 }
 
 let ok = false;

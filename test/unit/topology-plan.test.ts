@@ -48,7 +48,11 @@ describe('planTopology', () => {
 
   test('reports, without changing, partitions and configs that differ', () => {
     const plan = planTopology(desired, [
-      { name: 'agent.telemetry.v1', partitions: 3, configs: { 'cleanup.policy': 'delete', 'retention.ms': '1000' } },
+      {
+        name: 'agent.telemetry.v1',
+        partitions: 3,
+        configs: { 'cleanup.policy': 'delete', 'retention.ms': '1000' },
+      },
       { name: 'deploy.routing.v1', partitions: 6, configs: { 'cleanup.policy': 'delete' } },
     ]);
     assert.equal(plan.create.length, 0);
