@@ -180,8 +180,10 @@ async function main(): Promise<boolean> {
   const deadline = Date.now() + DEADLINE_MS;
   let lastSummary = 0;
   while (Date.now() < deadline && !affected.every(backOnStable)) {
-    if (Date.now() - lastSummary > 10_000) tl.say(`signals ${tl.tierSummary()}`);
-    lastSummary = Date.now();
+    if (Date.now() - lastSummary > 10_000) {
+      tl.say(`signals ${tl.tierSummary()}`);
+      lastSummary = Date.now();
+    }
     await sleep(250);
   }
   const rolledBack = affected.every(backOnStable);
