@@ -15,10 +15,7 @@ const MAX_STEP_DELAY_MS = 10 * 60_000;
  * Scenarios the detector does not pass yet. They still run and print their diagnosis; node reports
  * them as TODO instead of failing the run. Remove an entry as soon as its scenario passes.
  */
-const KNOWN_FAILING: Readonly<Record<string, string>> = {
-  'breadth-only-tiny-tenants':
-    'detected, but the small-tenant pool also routes back two regular free tenants (pool.ts implicates every pool member)',
-};
+const KNOWN_FAILING: Readonly<Record<string, string>> = {};
 const rows: ScenarioRow[] = [];
 
 describe('scenarios (default policy)', () => {

@@ -111,7 +111,11 @@ export interface GuardResult {
 
 /** Whether `reference` moved the same way by at least guard.share of the finding's effect. */
 export function movedAlike(f: Finding, reference: Reference, ctx: CheckContext, share: number): boolean {
-  const r = checkById(f.check).evaluate(reference.now, reference.before, { ...ctx, gate: false });
+  const r = checkById(f.check).evaluate(reference.now, reference.before, {
+    ...ctx,
+    gate: false,
+    span: f.span,
+  });
   return r !== null && f.effect > 0 && r.effect >= share * f.effect;
 }
 

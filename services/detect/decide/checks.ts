@@ -1,7 +1,7 @@
 import type { BaselineSource, Evidence } from '../../../schemas/types.ts';
 import type { Policy, TierPolicy } from '../policy/schema.ts';
 import { metricOf, type ArmView, type Spans } from './arm.ts';
-import { grade, levelRank, maxLevel, type Grade, type Level } from './grade.ts';
+import { grade, maxLevel, type Grade, type Level } from './grade.ts';
 import { harmSign, metricSpec } from './metrics.ts';
 import { quantileRatioTest, twoProportionZ, welchT, type QuantileRatio } from './significance.ts';
 import { formatChange, formatPoints, formatSigned, formatValue, samples } from './reasons.ts';
@@ -19,7 +19,11 @@ export interface CheckContext {
   readonly gate: boolean;
   /** minutes each span covers, for reasons */
   readonly minutes: { readonly one: number; readonly act: number; readonly flag: number };
+  /** evaluate on this span only (the guard compares a reference on the finding's own span) */
+  readonly span?: SpanName;
 }
+
+export type SpanName = 'one' | 'act' | 'flag';
 
 /** The outcome of one check of a candidate against a baseline. */
 export interface Finding {
@@ -36,6 +40,8 @@ export interface Finding {
   readonly z: number;
   readonly evidence: Evidence;
   readonly reason: string;
+  /** the span the finding was taken over */
+  readonly span: SpanName;
 }
 
 export interface CheckDef {
@@ -66,6 +72,7 @@ interface Outcome {
   readonly z: number;
   readonly evidence: Omit<Evidence, 'metric' | 'tenantId' | 'baselineSource'>;
   readonly reason: string;
+  readonly span: SpanName;
 }
 
 function finding(def: Omit<CheckDef, 'evaluate'>, o: Outcome, ctx: CheckContext): Finding {
@@ -79,39 +86,33 @@ function finding(def: Omit<CheckDef, 'evaluate'>, o: Outcome, ctx: CheckContext)
     z: o.z,
     evidence: { metric: def.id, tenantId: ctx.tenantId, ...o.evidence, baselineSource: ctx.source },
     reason: o.reason,
+    span: o.span,
   };
 }
 
 /**
- * Evaluates on the snapshot window and on the latency act and flag spans (more samples for small tenants);
- * the strongest result counts.
+ * Picks the span a rate or mean check is tested on, by sample size and never by outcome (taking the best
+ * of several spans would inflate the false-alarm rate): the shortest span whose candidate side has twice
+ * the tier minimum, else the longest span (still subject to the minimum). Ungated evaluations (guard and
+ * attribution point estimates) use the longest span.
  */
 function onWindows(
   c: Spans,
   b: Spans,
   ctx: CheckContext,
-  run: (c: ArmView, b: ArmView, minutes: number) => Finding | null,
+  metric: string,
+  run: (c: ArmView, b: ArmView, minutes: number, span: SpanName) => Finding | null,
 ): Finding | null {
-  let best: Finding | null = null;
-  const spans: [ArmView, ArmView, number][] = [
-    [c.one, b.one, ctx.minutes.one],
-    [c.act, b.act, ctx.minutes.act],
-    [c.flag, b.flag, ctx.minutes.flag],
+  const spans: [ArmView, ArmView, number, SpanName][] = [
+    [c.one, b.one, ctx.minutes.one, 'one'],
+    [c.act, b.act, ctx.minutes.act, 'act'],
+    [c.flag, b.flag, ctx.minutes.flag, 'flag'],
   ];
-  let previous: ArmView | null = null;
-  for (const [cv, bv, minutes] of spans) {
-    if (cv === previous) continue;
-    previous = cv;
-    const f = run(cv, bv, minutes);
-    if (
-      f &&
-      (!best ||
-        levelRank(f.level) - levelRank(best.level) > 0 ||
-        (f.level === best.level && f.severity > best.severity))
-    )
-      best = f;
-  }
-  return best;
+  const ample = 2 * ctx.tier.minSamples.candidate;
+  const forced = ctx.span && spans.find((s) => s[3] === ctx.span);
+  const chosen =
+    forced || (ctx.gate && spans.find(([cv]) => metricOf(cv, metric).count >= ample)) || spans[2]!;
+  return run(...chosen);
 }
 
 export function rateCheck(id: string, component: Component, th: ThresholdsOf, trigger = true): CheckDef {
@@ -120,7 +121,7 @@ export function rateCheck(id: string, component: Component, th: ThresholdsOf, tr
   return {
     ...def,
     evaluate: (c, b, ctx) =>
-      onWindows(c, b, ctx, (cv, bv, minutes) => {
+      onWindows(c, b, ctx, id, (cv, bv, minutes, span) => {
         const ca = metricOf(cv, id);
         const ba = metricOf(bv, id);
         if (!enough(ca.count, ba.count, ctx, 1)) return null;
@@ -158,6 +159,7 @@ export function rateCheck(id: string, component: Component, th: ThresholdsOf, tr
             z,
             evidence: { ...ev, samplesCandidate: ca.count, samplesBaseline: ba.count },
             reason,
+            span,
           },
           ctx,
         );
@@ -178,7 +180,7 @@ export function meanCheck(
   return {
     ...def,
     evaluate: (c, b, ctx) =>
-      onWindows(c, b, ctx, (cv, bv, minutes) => {
+      onWindows(c, b, ctx, id, (cv, bv, minutes, span) => {
         const ca = metricOf(cv, id);
         const ba = metricOf(bv, id);
         if (!enough(ca.count, ba.count, ctx, 2)) return null;
@@ -211,6 +213,7 @@ export function meanCheck(
             z,
             evidence: { ...ev, samplesCandidate: ca.count, samplesBaseline: ba.count },
             reason,
+            span,
           },
           ctx,
         );
@@ -236,8 +239,8 @@ export function quantileCheck(id: string, q: number, rule: boolean): CheckDef {
     evaluate(c, b, ctx) {
       const flag = ctx.tier.latency.flag.p95Ratio - 1;
       const act = ctx.tier.latency.act.p95Ratio - 1;
-      const onAct = ratioOn(c.act, b.act, q, ctx);
-      const onFlag = rule ? ratioOn(c.flag, b.flag, q, ctx) : null;
+      const onAct = ctx.span === 'flag' ? null : ratioOn(c.act, b.act, q, ctx);
+      const onFlag = rule && ctx.span !== 'act' ? ratioOn(c.flag, b.flag, q, ctx) : null;
       if (!onAct && !onFlag) return null;
       const gAct = onAct
         ? rule
@@ -250,7 +253,9 @@ export function quantileCheck(id: string, q: number, rule: boolean): CheckDef {
         level: gFlagRaw.level === 'act' ? ('flag' as const) : gFlagRaw.level,
       };
       const useAct = onAct && gAct && (!gFlag || gAct.level === 'act' || (gFlag.level === 'none' && !rule));
-      const [r, g, minutes] = useAct ? [onAct, gAct, ctx.minutes.act] : [onFlag!, gFlag!, ctx.minutes.flag];
+      const [r, g, minutes, span] = useAct
+        ? [onAct, gAct, ctx.minutes.act, 'act' as const]
+        : [onFlag!, gFlag!, ctx.minutes.flag, 'flag' as const];
       const severity = Math.max(gAct?.severity ?? 0, gFlag?.severity ?? 0);
       const reason =
         `${label} ${formatChange(r.ratio)} vs ${ctx.baselineLabel} (${formatValue(r.candidate, 'ms')} vs ` +
@@ -264,7 +269,11 @@ export function quantileCheck(id: string, q: number, rule: boolean): CheckDef {
         samplesBaseline: r.samplesBaseline,
       };
       const graded = { level: g.level, severity };
-      return finding(def, { grade: graded, effect: r.ratio - 1, flag, z: r.z, evidence: ev, reason }, ctx);
+      return finding(
+        def,
+        { grade: graded, effect: r.ratio - 1, flag, z: r.z, evidence: ev, reason, span },
+        ctx,
+      );
     },
   };
 }

@@ -1,6 +1,6 @@
 import type { DecisionAction, DecisionMode, RollbackDecision } from '../../../schemas/types.ts';
 import type { Policy } from '../policy/schema.ts';
-import { breadthOf, describeBreadth, effectiveLevel, type Breadth } from './breadth.ts';
+import { breadthOf, describeBreadth, type Breadth } from './breadth.ts';
 import { buildDecision } from './decision.ts';
 import { maxLevel } from './grade.ts';
 import { assessPools } from './pool.ts';
@@ -79,7 +79,9 @@ function routeBack(
 /**
  * Closes the rollout's newest window (in place): runs the pooled detection, recomputes breadth T, and
  * escalates — pause onboarding → route the affected tenants back → halt the rollout. Act-level findings
- * decide automatically, flag-level ones ask for approval. A subject (the pause, each tenant's route-back,
+ * decide automatically, flag-level ones ask for approval. Only a tenant's own confirmed evidence routes it
+ * back; a pooled finding (tenants too small to judge alone) counts in T and so reaches the rollout-level
+ * actions. A subject (the pause, each tenant's route-back,
  * the halt) is decided at most once per mode, upgraded at most once; nothing is decided unless the rollout
  * is active. Returns the decisions in that order; [] when the window was already closed.
  */
@@ -106,8 +108,8 @@ export function finalizeWindow(state: RolloutState, policy: Policy): RollbackDec
     out.push(rolloutDecision(state, policy, 'pause_onboarding', pause, b, []));
   }
   const pending = b.degraded.filter((t) => t.decided !== 'automatic');
-  const automatic = pending.filter((t) => effectiveLevel(t) === 'act');
-  const approval = pending.filter((t) => effectiveLevel(t) === 'flag' && t.decided === 'none');
+  const automatic = pending.filter((t) => t.confirmed === 'act');
+  const approval = pending.filter((t) => t.confirmed === 'flag' && t.decided === 'none');
   for (const d of [
     routeBack(state, policy, 'automatic', automatic),
     routeBack(state, policy, 'needs_approval', approval),

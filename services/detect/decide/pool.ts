@@ -1,15 +1,16 @@
 import type { Policy, TierPolicy } from '../policy/schema.ts';
-import type { Spans } from './arm.ts';
+import { metricOf, type Spans } from './arm.ts';
+import { meanOf } from './stats.ts';
+import { metricSpec } from './metrics.ts';
 import { checkById, runChecks } from './catalog.ts';
 import type { CheckContext, Finding } from './checks.ts';
 import { maxLevel, minLevel, type Level } from './grade.ts';
-import { metricSpec } from './metrics.ts';
 import { spanMinutes, spansOf, tierPolicy } from './spans.ts';
 import type { Flagged, PoolState, RolloutState, TenantState } from './state.ts';
 
 export type PoolKind = 'small' | 'all';
 
-/** A confirmed pooled regression and the tenants it is attributed to. */
+/** A confirmed pooled regression and the tenants that show it (they count in breadth T). */
 export interface PoolFinding {
   readonly key: string;
   readonly level: Level;
@@ -47,9 +48,10 @@ function dominantTier(pool: readonly TenantState[], windowEnd: number): string {
 
 interface PoolRun {
   readonly pool: readonly TenantState[];
+  readonly cand: Spans;
   readonly base: Spans;
   readonly ctx: CheckContext;
-  readonly own: (t: TenantState) => Spans;
+  readonly own: (t: TenantState, arm: 'candidate' | 'baseline') => Spans;
   readonly windowEnd: number;
   readonly policy: Policy;
   readonly tp: TierPolicy;
@@ -57,7 +59,7 @@ interface PoolRun {
 
 /** A member's own candidate against the pooled baseline: harm-signed effect, 0 without data. */
 function pointEffect(f: Finding, t: TenantState, run: PoolRun): { effect: number; weight: number } {
-  const r = checkById(f.check).evaluate(run.own(t), run.base, {
+  const r = checkById(f.check).evaluate(run.own(t, 'candidate'), run.base, {
     ...run.ctx,
     gate: false,
     tenantId: t.tenantId,
@@ -80,18 +82,29 @@ function leaveOneOut(f: Finding, run: PoolRun): Level {
   return again ? minLevel(f.level, again.level) : 'none';
 }
 
+const SCORES = new Set(['judge_score', 'semantic_similarity', 'toxicity']);
+
 /**
- * Attribution: a rate regression goes to the members that show excess events; a latency or mean shift
- * cannot be told apart in tiny samples and goes to every member of the pool.
+ * Whether a member shows the pooled finding on its own data: its candidate moved from its own stable
+ * traffic (the pool's stable without any) by more than half the pool's shift, the same way. Shifts are
+ * log-ratios of means for latency (latency_ms), cost and sizes, differences for rates and 0..1 scores.
+ * Noisy for tiny tenants, so it only decides who counts in breadth T, never who is routed back.
  */
-function implicated(robust: readonly Finding[], run: PoolRun): string[] {
-  const byAll = robust.some((f) => !isRate(f.check));
-  if (byAll) return run.pool.map((t) => t.tenantId);
-  return run.pool.filter((t) => robust.some((f) => pointEffect(f, t, run).effect > 0)).map((t) => t.tenantId);
+function shows(f: Finding, t: TenantState, run: PoolRun): boolean {
+  const metric = f.check.startsWith('latency_') ? 'latency_ms' : f.check;
+  const relative = metricSpec(metric).kind === 'mean' && !SCORES.has(metric);
+  const shift = (c: number, b: number): number => (relative ? (c > 0 && b > 0 ? Math.log(c / b) : 0) : c - b);
+  const poolBase = meanOf(metricOf(run.base.flag, metric));
+  const pool = shift(meanOf(metricOf(run.cand.flag, metric)), poolBase);
+  const ownCandidate = metricOf(run.own(t, 'candidate').flag, metric);
+  if (ownCandidate.count === 0 || pool === 0) return false;
+  const ownBaseline = metricOf(run.own(t, 'baseline').flag, metric);
+  const reference = ownBaseline.count > 0 ? meanOf(ownBaseline) : poolBase;
+  return shift(meanOf(ownCandidate), reference) * Math.sign(pool) > Math.abs(pool) / 2;
 }
 
-function isRate(check: string): boolean {
-  return !check.startsWith('latency_') && metricSpec(check).kind === 'rate';
+function implicated(robust: readonly Finding[], run: PoolRun): string[] {
+  return run.pool.filter((t) => robust.some((f) => shows(f, t, run))).map((t) => t.tenantId);
 }
 
 function advance(ps: PoolState, level: Level, confirmWindows: number): Level {
@@ -128,19 +141,25 @@ export function assessPools(state: RolloutState, policy: Policy, windowEnd: numb
         minutes: spanMinutes(policy, tp),
       };
       const own = new Map<string, Spans>();
+      const ownSpans = (t: TenantState, arm: 'candidate' | 'baseline'): Spans => {
+        const key = `${arm}/${t.tenantId}`;
+        const hit = own.get(key);
+        if (hit) return hit;
+        const spans = spansOf([t], windowEnd, policy, tp, arm);
+        own.set(key, spans);
+        return spans;
+      };
       const run: PoolRun = {
         pool,
+        cand: spansOf(pool, windowEnd, policy, tp, 'candidate'),
         base: spansOf(pool, windowEnd, policy, tp, 'baseline'),
         ctx,
-        own: (t) =>
-          own.get(t.tenantId) ??
-          own.set(t.tenantId, spansOf([t], windowEnd, policy, tp, 'candidate')).get(t.tenantId)!,
+        own: ownSpans,
         windowEnd,
         policy,
         tp,
       };
-      const cand = spansOf(pool, windowEnd, policy, tp, 'candidate');
-      const flagged = runChecks(cand, run.base, ctx).filter(
+      const flagged = runChecks(run.cand, run.base, ctx).filter(
         (f) => f.trigger && f.level !== 'none' && (tier !== '*' || !byTier.has(f.check)),
       );
       const robust = flagged
