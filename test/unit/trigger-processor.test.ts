@@ -64,8 +64,8 @@ const routedBack = (ds: readonly RollbackDecision[]) =>
   [...new Set(ds.filter((d) => d.action === 'route_back').flatMap((d) => d.tenantIds))].sort();
 
 describe('trigger processor', () => {
-  test('routes back the tenants whose canary p95 rose 60 %, not the benign ones', async () => {
-    const { snapshots, start } = await snapshotsOf(1.6);
+  test('routes back the tenants whose canary p95 doubled, not the benign ones', async () => {
+    const { snapshots, start } = await snapshotsOf(2);
     const t = await triggerHarness();
     await t.command(start);
     for (const s of snapshots) await t.snapshot(s);
