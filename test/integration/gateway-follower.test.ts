@@ -1,7 +1,7 @@
 import assert from 'node:assert/strict';
 import { randomUUID } from 'node:crypto';
 import { after, before, describe, test } from 'node:test';
-import type { RoutedBundle, RoutingCommand } from '../../schemas/types.ts';
+import type { RoutingCommand } from '../../schemas/types.ts';
 import {
   createAdmin,
   createIdempotentProducer,
@@ -13,37 +13,20 @@ import { createGatewayRuntime } from '../../services/gateway/gateway-runtime.ts'
 import { RoutingFollower, type RoutingChange } from '../../services/gateway/routing-follower.ts';
 import { applyTopology } from '../../topology/apply.ts';
 import { topics } from '../../topology/topics.ts';
+import { routedBundle as bundle, routingCommand } from '../unit/gateway-fixtures.ts';
 
 const run = randomUUID().slice(0, 8);
 
-const bundle = (id: string): RoutedBundle => ({
-  bundleId: id,
-  modelId: 'm',
-  modelVersionHash: 'h',
-  promptTemplateVersion: '1',
-  promptTemplateHash: 'p',
-  config: '{}',
-  toolSchemaVersion: '1',
-  stateVersion: '1',
-});
-
-function command(tenantId: string, epoch: number, candidatePercent = 10): RoutingCommand {
-  return {
-    commandId: `${tenantId}:${epoch}`,
+const command = (tenantId: string, epoch: number, candidatePercent = 10): RoutingCommand =>
+  routingCommand({
     tenantId,
-    tenantTier: 'enterprise',
     epoch,
+    percent: candidatePercent,
+    tier: 'enterprise',
     rolloutId: 'r-1',
-    stable: bundle('b-stable'),
-    candidate: candidatePercent > 0 ? bundle('b-candidate') : null,
-    candidateArm: candidatePercent > 0 ? 'canary' : null,
-    candidatePercent,
-    sessionPolicy: 'none',
     reason: `epoch ${epoch}`,
-    decisionId: null,
     issuedAt: Date.now(),
-  };
-}
+  });
 
 /** A routing topic of its own per test, so each follower starts from a known log. */
 function routingRuntime(label: string) {

@@ -1,7 +1,7 @@
 import assert from 'node:assert/strict';
 import { randomUUID } from 'node:crypto';
 import { after, before, describe, test } from 'node:test';
-import type { RoutedBundle, RoutingCommand, TelemetryEvent } from '../../schemas/types.ts';
+import type { RoutingCommand, TelemetryEvent } from '../../schemas/types.ts';
 import {
   createAdmin,
   createConsumer,
@@ -16,6 +16,7 @@ import { createSimulator } from '../../services/gateway/simulator/simulator.ts';
 import { TelemetryProducer } from '../../services/gateway/telemetry-producer.ts';
 import { applyTopology } from '../../topology/apply.ts';
 import { topics } from '../../topology/topics.ts';
+import { routingCommand } from '../unit/gateway-fixtures.ts';
 
 const run = randomUUID().slice(0, 8);
 const names = {
@@ -32,32 +33,16 @@ const rt = createGatewayRuntime({
 let admin: Admin;
 let writer: Producer;
 
-const bundle = (bundleId: string): RoutedBundle => ({
-  bundleId,
-  modelId: 'm',
-  modelVersionHash: 'h',
-  promptTemplateVersion: '1',
-  promptTemplateHash: 'p',
-  config: '{}',
-  toolSchemaVersion: '1',
-  stateVersion: '1',
-});
-
-const routing = (tenantId: string, epoch: number, percent: number): RoutingCommand => ({
-  commandId: `${tenantId}:${epoch}`,
-  tenantId,
-  tenantTier: 'enterprise',
-  epoch,
-  rolloutId: 'r-sim',
-  stable: bundle('b-stable'),
-  candidate: percent > 0 ? bundle('b-cand') : null,
-  candidateArm: percent > 0 ? 'canary' : null,
-  candidatePercent: percent,
-  sessionPolicy: 'none',
-  reason: percent > 0 ? 'canary' : 'route back',
-  decisionId: null,
-  issuedAt: Date.now(),
-});
+const routing = (tenantId: string, epoch: number, percent: number): RoutingCommand =>
+  routingCommand({
+    tenantId,
+    epoch,
+    percent,
+    tier: 'enterprise',
+    rolloutId: 'r-sim',
+    reason: percent > 0 ? 'canary' : 'route back',
+    issuedAt: Date.now(),
+  });
 
 async function writeRouting(commands: RoutingCommand[]): Promise<void> {
   const messages = commands.map((c) => ({ key: c.tenantId, value: rt.codec.encode('routing', c) }));

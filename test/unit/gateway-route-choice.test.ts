@@ -1,42 +1,16 @@
 import assert from 'node:assert/strict';
 import { describe, test } from 'node:test';
-import type { CandidateArm, RoutedBundle, RoutingCommand } from '../../schemas/types.ts';
+import type { CandidateArm, RoutingCommand } from '../../schemas/types.ts';
 import { chooseRoute } from '../../services/gateway/route-choice.ts';
 import { formatRoutingChange } from '../../services/gateway/routing-timeline.ts';
 import { Prng } from '../../services/gateway/simulator/prng.ts';
+import { routingCommand } from './gateway-fixtures.ts';
 
-const bundle = (bundleId: string): RoutedBundle => ({
-  bundleId,
-  modelId: 'm',
-  modelVersionHash: 'h',
-  promptTemplateVersion: '1',
-  promptTemplateHash: 'p',
-  config: '{}',
-  toolSchemaVersion: '1',
-  stateVersion: '1',
-});
-
-function route(
+const route = (
   candidatePercent: number,
   arm: CandidateArm | null = 'canary',
   withCandidate = true,
-): RoutingCommand {
-  return {
-    commandId: 't:1',
-    tenantId: 't',
-    tenantTier: 'pro',
-    epoch: 1,
-    rolloutId: 'r',
-    stable: bundle('b-stable'),
-    candidate: withCandidate ? bundle('b-cand') : null,
-    candidateArm: arm,
-    candidatePercent,
-    sessionPolicy: 'none',
-    reason: '',
-    decisionId: null,
-    issuedAt: 0,
-  };
-}
+): RoutingCommand => routingCommand({ percent: candidatePercent, arm, withCandidate });
 
 function share(r: RoutingCommand, n: number, seed: number) {
   const rng = new Prng(seed);

@@ -1,35 +1,12 @@
 import assert from 'node:assert/strict';
 import { describe, test } from 'node:test';
 import fc from 'fast-check';
-import type { RoutedBundle, RoutingCommand } from '../../schemas/types.ts';
+import type { RoutingCommand } from '../../schemas/types.ts';
 import { judgeRouting, RoutingTable } from '../../services/gateway/routing-table.ts';
+import { routingCommand } from './gateway-fixtures.ts';
 
-const bundle = (bundleId: string): RoutedBundle => ({
-  bundleId,
-  modelId: 'm',
-  modelVersionHash: 'h',
-  promptTemplateVersion: '1',
-  promptTemplateHash: 'p',
-  config: '{}',
-  toolSchemaVersion: '1',
-  stateVersion: '1',
-});
-
-const cmd = (tenantId: string, epoch: number, commandId = `${tenantId}:${epoch}`): RoutingCommand => ({
-  commandId,
-  tenantId,
-  tenantTier: 'pro',
-  epoch,
-  rolloutId: 'r',
-  stable: bundle('b-stable'),
-  candidate: bundle('b-cand'),
-  candidateArm: 'canary',
-  candidatePercent: epoch,
-  sessionPolicy: 'none',
-  reason: '',
-  decisionId: null,
-  issuedAt: 0,
-});
+const cmd = (tenantId: string, epoch: number, commandId = `${tenantId}:${epoch}`): RoutingCommand =>
+  routingCommand({ tenantId, epoch, commandId, percent: epoch, withCandidate: true, arm: 'canary' });
 
 describe('judgeRouting', () => {
   test('a first command, or a higher epoch, is applied', () => {

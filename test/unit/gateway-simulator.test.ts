@@ -1,6 +1,6 @@
 import assert from 'node:assert/strict';
 import { describe, test } from 'node:test';
-import type { EvalEvent, RoutedBundle, RoutingCommand, TelemetryEvent } from '../../schemas/types.ts';
+import type { EvalEvent, RoutingCommand, TelemetryEvent } from '../../schemas/types.ts';
 import type { GatewayEvent } from '../../services/gateway/telemetry-producer.ts';
 import { parseSimArgs, simCommand } from '../../services/gateway/simulator/cli-options.ts';
 import { acceleratedClock } from '../../services/gateway/simulator/clock.ts';
@@ -8,43 +8,17 @@ import { buildFleet, defaultTiers, tierCounts } from '../../services/gateway/sim
 import type { Regression } from '../../services/gateway/simulator/profiles.ts';
 import { TrafficEngine, type RouteLookup } from '../../services/gateway/simulator/traffic-engine.ts';
 import { WallClockIndex } from '../../services/gateway/simulator/wall-index.ts';
+import { routingCommand } from './gateway-fixtures.ts';
 
 const T0 = 1_700_000_000_000;
 const MIN = 60_000;
 
-const bundle = (bundleId: string): RoutedBundle => ({
-  bundleId,
-  modelId: 'm',
-  modelVersionHash: 'h',
-  promptTemplateVersion: '1',
-  promptTemplateHash: 'p',
-  config: '{}',
-  toolSchemaVersion: '1',
-  stateVersion: '1',
-});
-
-function routing(
+const routing = (
   tenantId: string,
   epoch: number,
   percent: number,
   arm: 'canary' | 'shadow' = 'canary',
-): RoutingCommand {
-  return {
-    commandId: `${tenantId}:${epoch}`,
-    tenantId,
-    tenantTier: 'pro',
-    epoch,
-    rolloutId: 'r',
-    stable: bundle('b-stable'),
-    candidate: percent > 0 ? bundle('b-cand') : null,
-    candidateArm: percent > 0 ? arm : null,
-    candidatePercent: percent,
-    sessionPolicy: 'none',
-    reason: '',
-    decisionId: null,
-    issuedAt: 0,
-  };
-}
+): RoutingCommand => routingCommand({ tenantId, epoch, percent, arm: percent > 0 ? arm : null });
 
 function engine(seed: number, tenants = 12, regressions: Regression[] = []): TrafficEngine {
   return new TrafficEngine({
