@@ -48,7 +48,7 @@ export async function applyTopology(
   );
   if (plan.create.length > 0) {
     await admin.createTopics({
-      waitForLeaders: true,
+      waitForLeaders: false,
       topics: plan.create.map((t) => ({
         topic: t.name,
         numPartitions: t.partitions,
@@ -56,8 +56,35 @@ export async function applyTopology(
         configEntries: Object.entries(topicConfigs(t)).map(([name, value]) => ({ name, value })),
       })),
     });
+    await waitForLeaders(
+      admin,
+      plan.create.map((t) => t.name),
+    );
   }
   return plan;
+}
+
+/**
+ * Waits until every partition of `names` has a leader. kafkajs's own `waitForLeaders` gives up on
+ * UNKNOWN_TOPIC_OR_PARTITION, which a KRaft broker answers for a moment after creating a topic.
+ */
+export async function waitForLeaders(
+  admin: Admin,
+  names: readonly string[],
+  timeoutMs = 30_000,
+): Promise<void> {
+  const deadline = Date.now() + timeoutMs;
+  for (;;) {
+    try {
+      const { topics } = await admin.fetchTopicMetadata({ topics: [...names] });
+      if (topics.every((t) => t.partitions.length > 0 && t.partitions.every((p) => p.leader >= 0))) return;
+    } catch (err) {
+      if (Date.now() > deadline) throw err;
+    }
+    if (Date.now() > deadline)
+      throw new Error(`topics without a leader after ${timeoutMs} ms: ${names.join(', ')}`);
+    await new Promise((resolve) => setTimeout(resolve, 100));
+  }
 }
 
 export function formatPlan(plan: TopologyPlan): string {

@@ -14,6 +14,7 @@ import { createLogger, type Logger } from '../../services/core/logger.ts';
 import { Metrics } from '../../services/core/metrics.ts';
 import { bindTopics, type TopicBindings } from '../../services/core/topic-bindings.ts';
 import type { TopicKey } from '../../topology/topics.ts';
+import { waitForLeaders } from '../../topology/apply.ts';
 import { UnavailableError } from '../../services/core/errors.ts';
 import type { Processor, ProcessorFactory } from '../../services/core/processor.ts';
 import type { ProcessorContext } from '../../services/core/processor-context.ts';
@@ -64,7 +65,7 @@ export async function createTopics(kafka: k.Kafka, topics: readonly TopicToCreat
   await admin.connect();
   try {
     await admin.createTopics({
-      waitForLeaders: true,
+      waitForLeaders: false,
       topics: topics.map((t) => ({
         topic: t.topic,
         numPartitions: t.partitions ?? 1,
@@ -72,6 +73,10 @@ export async function createTopics(kafka: k.Kafka, topics: readonly TopicToCreat
         configEntries: t.compact === true ? [{ name: 'cleanup.policy', value: 'compact' }] : [],
       })),
     });
+    await waitForLeaders(
+      admin,
+      topics.map((t) => t.topic),
+    );
   } finally {
     await admin.disconnect();
   }
