@@ -9,6 +9,11 @@ import type {
 } from '../../schemas/types.ts';
 import { registerBundle, type BundleInput } from '../../services/registry/index.ts';
 import type { ReversionContext, ReversionOptions } from '../../services/reversion/core/index.ts';
+import {
+  approval as approvalOf,
+  decision as decisionOf,
+  rolloutCommand,
+} from '../../services/reversion/testing/fixtures.ts';
 
 export const T0 = 1_760_000_000_000;
 
@@ -80,18 +85,10 @@ export const tenants: RolloutTenant[] = [
 export function command(
   partial: Partial<RolloutCommand> & Pick<RolloutCommand, 'commandId' | 'action'>,
 ): RolloutCommand {
-  return {
-    rolloutId: 'r1',
-    strategy: null,
-    candidateBundleId: null,
-    baselineBundleId: null,
-    tenants: [],
-    canaryPercent: null,
-    actor: 'alice',
-    reason: '',
+  return rolloutCommand(partial.rolloutId ?? 'r1', partial.action, partial.commandId, {
     issuedAt: T0,
     ...partial,
-  };
+  });
 }
 
 export function startCommand(w: World, partial: Partial<RolloutCommand> = {}): RolloutCommand {
@@ -110,27 +107,22 @@ export function startCommand(w: World, partial: Partial<RolloutCommand> = {}): R
 export function decision(
   partial: Partial<RollbackDecision> & Pick<RollbackDecision, 'decisionId' | 'action'>,
 ): RollbackDecision {
-  return {
-    rolloutId: 'r1',
-    tenantIds: [],
-    mode: 'automatic',
+  return decisionOf(partial.rolloutId ?? 'r1', partial.decisionId, partial.tenantIds ?? [], {
     compositeScore: 0.9,
     breadth: 0.5,
     reasons: ['p95 +40 %'],
     evidence: [],
     decidedAt: T0,
-    tiers: [],
-    candidateBundleId: '',
-    baselineBundleId: '',
-    approvalTimeoutMs: null,
-    onApprovalTimeout: null,
-    dryRun: false,
     ...partial,
-  };
+  });
 }
 
 export function approval(
   partial: Partial<Approval> & Pick<Approval, 'approvalId' | 'decisionId' | 'verdict'>,
 ): Approval {
-  return { rolloutId: 'r1', tenantIds: [], tiers: [], actor: 'bob', reason: '', answeredAt: T0, ...partial };
+  return approvalOf(partial.rolloutId ?? 'r1', partial.decisionId, partial.approvalId, {
+    reason: '',
+    answeredAt: T0,
+    ...partial,
+  });
 }
