@@ -1,5 +1,7 @@
 #!/usr/bin/env bash
-# The test command (`npm test`): unit, contract, scenario and integration tests.
+# The test command (`npm test`): unit, contract, scenario, integration and e2e tests. The fault
+# tests (test/fault: kills, broker restarts, fuzzing) run with `npm run test:fault`, which passes
+# their files as arguments.
 # Integration tests need the real Kafka and schema registry: when none answers (and KAFKA_BROKERS /
 # SCHEMA_REGISTRY_URL do not point elsewhere) this starts the local ones from infra/ and stops them
 # again at the end; infrastructure that was already running is left alone.
@@ -21,7 +23,7 @@ trap stop_infra EXIT
 
 files=("$@")
 if [[ ${#files[@]} -eq 0 ]]; then
-  mapfile -t files < <(find test -name '*.test.ts' | sort)
+  mapfile -t files < <(find test -name '*.test.ts' -not -path 'test/fault/*' | sort)
 fi
 
 mkdir -p .data
