@@ -16,6 +16,37 @@ export interface MetricsServer {
 const counterName = /^backtrack_[a-z0-9_]+_total$/;
 const otherName = /^backtrack_[a-z0-9_]+$/;
 
+/**
+ * The naming convention `backtrack_<component>_<what>_<unit>`: component is the service, or `stream`
+ * for the shared stream runtime. Checked by the tests over every service's registry (not enforced
+ * here, so a name outside it does not stop a service).
+ */
+export const CONVENTIONAL_NAME =
+  /^backtrack_(signals|trigger|reversion|gateway|registry|stream)_[a-z0-9]+(_[a-z0-9]+)*$/;
+
+/**
+ * Label names that would carry unbounded values (one series per tenant, rollout, event ...): refused
+ * at registration. Such ids belong in logs and audit events, not in Prometheus labels.
+ */
+export const FORBIDDEN_LABELS: ReadonlySet<string> = new Set(
+  [
+    'tenant',
+    'tenantId',
+    'tenant_id',
+    'rollout',
+    'rolloutId',
+    'rollout_id',
+    'decisionId',
+    'decision_id',
+    'eventId',
+    'event_id',
+    'sessionId',
+    'session_id',
+    'bundleId',
+    'bundle_id',
+  ].map((l) => l.toLowerCase()),
+);
+
 export class Metrics {
   readonly registry = new Registry();
   readonly #metrics = new Map<string, Counter<string> | Gauge<string> | Histogram<string>>();
@@ -28,11 +59,13 @@ export class Metrics {
   /** The counter of that name, created on first use; the same instance on later calls. */
   counter<L extends string = never>(name: string, help: string, labelNames: readonly L[] = []): Counter<L> {
     if (!counterName.test(name)) throw new ProgrammerError(`counter ${name} must match ${counterName}`);
+    checkLabels(name, labelNames);
     return this.#get(name, () => new Counter<L>({ name, help, labelNames, registers: [this.registry] }));
   }
 
   gauge<L extends string = never>(name: string, help: string, labelNames: readonly L[] = []): Gauge<L> {
     this.#checkName(name);
+    checkLabels(name, labelNames);
     return this.#get(name, () => new Gauge<L>({ name, help, labelNames, registers: [this.registry] }));
   }
 
@@ -44,6 +77,7 @@ export class Metrics {
     buckets?: number[],
   ): Histogram<L> {
     this.#checkName(name);
+    checkLabels(name, labelNames);
     return this.#get(
       name,
       () =>
@@ -93,6 +127,11 @@ export class Metrics {
     this.#metrics.set(name, created);
     return created;
   }
+}
+
+function checkLabels(name: string, labelNames: readonly string[]): void {
+  const bad = labelNames.filter((l) => FORBIDDEN_LABELS.has(l.toLowerCase()));
+  if (bad.length > 0) throw new ProgrammerError(`metric ${name}: unbounded label(s) ${bad.join(', ')}`);
 }
 
 /** Keeps a label value inside a known set; anything else becomes `other`. */

@@ -63,9 +63,11 @@ interface Uncommitted {
   commands: Routed['output']['commands'];
   /** Kafka timestamps (epoch ms) of decision/approval records that produced commands. */
   latency: Array<{ via: 'automatic' | 'approval'; ts: number }>;
+  /** Breach times (`decidedAt`, epoch ms) of automatic decisions that produced commands. */
+  breaches: Array<{ action: string; at: number }>;
 }
 
-const fresh = (): Uncommitted => ({ effects: [], commands: [], latency: [] });
+const fresh = (): Uncommitted => ({ effects: [], commands: [], latency: [], breaches: [] });
 
 export class ReversionProcessor implements Processor<ReversionInput> {
   readonly #deps: ReversionDeps;
@@ -131,6 +133,8 @@ export class ReversionProcessor implements Processor<ReversionInput> {
         via: record.topic === 'decisions' ? 'automatic' : 'approval',
         ts: record.kafkaTimestamp,
       });
+    if (routed.output.commands.length > 0 && record.topic === 'decisions')
+      this.#pending.breaches.push({ action: record.value.action, at: record.value.decidedAt });
   }
 
   async committed(): Promise<void> {
@@ -141,6 +145,8 @@ export class ReversionProcessor implements Processor<ReversionInput> {
     for (const e of done.effects) countEffects(m, e, this.#tiers);
     for (const s of done.latency)
       m.decisionToCommand.observe({ via: s.via }, Math.max(0, now - s.ts) / 1_000);
+    for (const b of done.breaches)
+      m.breachToCommand.observe({ action: b.action }, Math.max(0, now - b.at) / 1_000);
     this.#deps.routing.recordCommitted(done.commands);
     if (!this.#closed) this.#outbox.committed();
   }

@@ -3,7 +3,7 @@ import type { Metrics } from '../core/metrics.ts';
 
 export function triggerMetrics(metrics: Metrics) {
   return {
-    decisions: metrics.counter('backtrack_decisions_total', 'Rollback decisions emitted', ['action', 'mode']),
+    decisions: metrics.counter('backtrack_trigger_decisions_total', 'Rollback decisions emitted', ['action', 'mode']),
     scores: metrics.counter('backtrack_trigger_scores_total', 'ALERT scores emitted, by tenant verdict', [
       'tier',
       'verdict',

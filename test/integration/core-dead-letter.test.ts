@@ -106,7 +106,11 @@ test('six kinds of bad records land in the DLQ with distinct reasons, counted; t
     assert.ok((h[dlqHeaders.error] ?? '').length > 0);
   }
   for (const [reason] of bad) {
-    assert.equal(await counterValue(rt.metrics, 'backtrack_dlq_records_total', { topic, reason }), 1, reason);
+    assert.equal(
+      await counterValue(rt.metrics, 'backtrack_stream_dlq_records_total', { topic, reason }),
+      1,
+      reason,
+    );
   }
   t.diagnostic(
     `DLQ test: ${Math.round(processMs)} ms runner start → good record; ${Math.round(performance.now() - t0)} ms total`,

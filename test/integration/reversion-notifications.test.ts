@@ -111,14 +111,14 @@ test('a webhook failing twice is retried to success; one always failing is dead-
     assert.equal(letter.attempts, 3);
     assert.equal(letter.targetHost, new URL(base).host);
     assert.equal(
-      await counterValue(rt.metrics, 'backtrack_webhook_deliveries_total', {
+      await counterValue(rt.metrics, 'backtrack_reversion_webhook_deliveries_total', {
         target: 'generic',
         outcome: 'delivered',
       }),
       1,
     );
     assert.equal(
-      await counterValue(rt.metrics, 'backtrack_webhook_deliveries_total', {
+      await counterValue(rt.metrics, 'backtrack_reversion_webhook_deliveries_total', {
         target: 'slack',
         outcome: 'failed',
       }),

@@ -192,20 +192,22 @@ test('decision → routing command latency over 20 rollouts', async (t) => {
   t.diagnostic(
     `decision produced → routing command read (read_committed): p50 ${p50} ms, max ${max} ms (n=${latencies.length})`,
   );
-  const hist = await rt.metrics.registry.getSingleMetric('backtrack_decision_to_command_seconds')?.get();
+  const hist = await rt.metrics.registry
+    .getSingleMetric('backtrack_reversion_decision_to_command_seconds')
+    ?.get();
   const count = hist?.values.find(
     (v) =>
-      (v as { metricName?: string }).metricName === 'backtrack_decision_to_command_seconds_count' &&
+      (v as { metricName?: string }).metricName === 'backtrack_reversion_decision_to_command_seconds_count' &&
       v.labels.via === 'automatic',
   );
   assert.ok((count?.value ?? 0) >= 21, 'the service observed each decision');
   const sum = hist?.values.find(
     (v) =>
-      (v as { metricName?: string }).metricName === 'backtrack_decision_to_command_seconds_sum' &&
+      (v as { metricName?: string }).metricName === 'backtrack_reversion_decision_to_command_seconds_sum' &&
       v.labels.via === 'automatic',
   );
   t.diagnostic(
-    `backtrack_decision_to_command_seconds (record timestamp → transaction committed): mean ${Math.round(((sum?.value ?? 0) / (count?.value ?? 1)) * 1000)} ms`,
+    `backtrack_reversion_decision_to_command_seconds (record timestamp → transaction committed): mean ${Math.round(((sum?.value ?? 0) / (count?.value ?? 1)) * 1000)} ms`,
   );
   assert.ok(max < 5_000, `max ${max} ms`);
 });

@@ -50,7 +50,7 @@ test('signals stopped mid-stream with its RocksDB deleted resumes from the chang
   );
   const tDetected = performance.now();
   await pipeline.waitCaughtUp('signals', 'telemetry');
-  const restored = await counterValue(pipeline.signalsRt.metrics, 'backtrack_restored_records_total', {
+  const restored = await counterValue(pipeline.signalsRt.metrics, 'backtrack_stream_restored_records_total', {
     store: 'tenant-windows',
   });
   assert.ok(restored >= 6, `${restored} tenant states replayed from the changelog`);

@@ -238,7 +238,10 @@ describe('reversion processor', () => {
       [['t-ent-1', 2]],
     );
     await h.processor.committed();
-    assert.equal(await metricValue(h, 'backtrack_decisions_executed_total', { via: 'approval' }), 1);
+    assert.equal(
+      await metricValue(h, 'backtrack_reversion_decisions_executed_total', { via: 'approval' }),
+      1,
+    );
   });
 
   test('an approval deadline is resolved by the wall-clock punctuator', async () => {
@@ -269,14 +272,14 @@ describe('reversion processor', () => {
     const h = await harness();
     await feed(h, 'rollouts', rolloutStart('r1', stable.bundleId, candidate.bundleId, tenants));
     await feed(h, 'decisions', decision('r1', 'd1', ['t-free-1']));
-    assert.equal(await metricValue(h, 'backtrack_routing_commands_total'), 0);
+    assert.equal(await metricValue(h, 'backtrack_reversion_routing_commands_total'), 0);
     await h.processor.committed();
     assert.equal(
-      await metricValue(h, 'backtrack_routing_commands_total', { reason: 'start', via: 'command' }),
+      await metricValue(h, 'backtrack_reversion_routing_commands_total', { reason: 'start', via: 'command' }),
       3,
     );
     assert.equal(
-      await metricValue(h, 'backtrack_routing_commands_total', {
+      await metricValue(h, 'backtrack_reversion_routing_commands_total', {
         reason: 'route_back',
         via: 'decision',
         tier: 'free',
@@ -284,14 +287,32 @@ describe('reversion processor', () => {
       1,
     );
     assert.equal(
-      await metricValue(h, 'backtrack_decisions_executed_total', { action: 'route_back', via: 'automatic' }),
+      await metricValue(h, 'backtrack_reversion_decisions_executed_total', {
+        action: 'route_back',
+        via: 'automatic',
+      }),
       1,
     );
-    const hist = await h.ctx.metrics.registry.getSingleMetric('backtrack_decision_to_command_seconds')?.get();
+    const hist = await h.ctx.metrics.registry
+      .getSingleMetric('backtrack_reversion_decision_to_command_seconds')
+      ?.get();
     const count = hist?.values.find(
-      (v) => (v as { metricName?: string }).metricName === 'backtrack_decision_to_command_seconds_count',
+      (v) =>
+        (v as { metricName?: string }).metricName === 'backtrack_reversion_decision_to_command_seconds_count',
     );
     assert.equal(count?.value, 1);
+    const breach = await h.ctx.metrics.registry
+      .getSingleMetric('backtrack_reversion_breach_to_command_seconds')
+      ?.get();
+    const sum = breach?.values.find(
+      (v) =>
+        (v as { metricName?: string }).metricName === 'backtrack_reversion_breach_to_command_seconds_sum',
+    );
+    assert.deepEqual(
+      [sum?.labels.action, sum?.value],
+      ['route_back', 100],
+      'decidedAt is 100 s before the commit',
+    );
   });
 
   test('a refused revert (candidate tool schema incompatible) is counted and routes nothing', async () => {

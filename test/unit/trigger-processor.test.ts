@@ -88,7 +88,7 @@ describe('trigger processor', () => {
     );
     const automatic = decisions.filter((d) => d.action === 'route_back' && d.mode === 'automatic').length;
     assert.equal(
-      await counter(t.ctx.metrics, 'backtrack_decisions_total', { action: 'route_back', mode: 'automatic' }),
+      await counter(t.ctx.metrics, 'backtrack_trigger_decisions_total', { action: 'route_back', mode: 'automatic' }),
       automatic,
     );
   });
