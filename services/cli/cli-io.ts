@@ -1,5 +1,6 @@
 /**
- * Where a command writes. main.ts binds the process streams; tests bind in-memory sinks.
+ * Where a command writes, and the environment it reads. main.ts binds the process; tests bind
+ * in-memory sinks (and may pass their own environment).
  */
 import type { Readable, Writable } from 'node:stream';
 
@@ -9,6 +10,8 @@ export interface CliIo {
   stderr: Writable;
   /** whether stderr is an interactive terminal (progress is shown by default only then) */
   stderrIsTty: boolean;
+  /** KAFKA_BROKERS, SCHEMA_REGISTRY_URL, BACKTRACK_TOPICS, BACKTRACK_ACTOR…; default `process.env` */
+  env?: Readonly<Record<string, string | undefined>>;
 }
 
 export function processIo(): CliIo {

@@ -1,9 +1,10 @@
 /**
- * Failures a command reports with exit code 1: a file that cannot be read or written, a policy or input
- * that is unusable. Usage errors go through commander (`command.error`) and exit with 2.
+ * Failures a command reports, each with its exit code (see run-cli.ts): 1 a runtime failure (a file that
+ * cannot be read or written, an unusable input, Kafka unreachable, a command refused), 3 something named
+ * does not exist, 4 a verification failed. Usage errors go through commander (`command.error`) and exit 2.
  */
 export class CliError extends Error {
-  readonly exitCode = 1;
+  readonly exitCode: number = 1;
   constructor(
     message: string,
     readonly retriable: boolean,
@@ -28,5 +29,36 @@ export class FileError extends CliError {
 export class ContentError extends CliError {
   constructor(message: string, options?: { cause?: unknown }) {
     super(message, false, options);
+  }
+}
+
+/** A bundle, rollout, decision or tenant that is not on the topics (exit 3). */
+export class NotFoundError extends CliError {
+  override readonly exitCode = 3;
+  constructor(message: string) {
+    super(message, false);
+  }
+}
+
+/** An integrity check failed, e.g. a broken audit hash chain (exit 4). */
+export class VerifyFailedError extends CliError {
+  override readonly exitCode = 4;
+  constructor(message: string) {
+    super(message, false);
+  }
+}
+
+/** Bad input found after parsing (e.g. a scope outside the decision); exits 2 like a usage error. */
+export class UsageError extends CliError {
+  override readonly exitCode = 2;
+  constructor(message: string) {
+    super(message, false);
+  }
+}
+
+/** Kafka or the schema registry could not be reached or failed; retriable. */
+export class ClusterError extends CliError {
+  constructor(message: string, options?: { cause?: unknown }) {
+    super(message, true, options);
   }
 }

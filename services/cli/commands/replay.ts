@@ -1,6 +1,8 @@
 /**
- * `backtrack replay`: runs the detection core offline, on event time, over a JSON-lines file and writes
- * the decisions as JSON lines, with a summary on stderr (and as JSON on stdout with --json).
+ * `backtrack replay`: runs the detection core offline, on event time, over a JSON-lines file
+ * (`--input`) or a Kafka time range (`--from`/`--to`), and writes the decisions as JSON lines, with a
+ * summary on stderr (and as JSON on stdout with --json). The Kafka mode adds the what-if diff against
+ * the decisions recorded in the range.
  */
 import { Command, InvalidArgumentError } from 'commander';
 import { performance } from 'node:perf_hooks';
@@ -10,9 +12,16 @@ import { closeOutput, openOutput } from '../io/output.ts';
 import { formatSummary } from '../replay/format-summary.ts';
 import { runReplay } from '../replay/run-replay.ts';
 import { createReplaySession } from '../../detect/replay/index.ts';
+import { diffDecisions } from '../../ops/decision-diff.ts';
+import { withCluster } from '../io/cluster-command.ts';
+import { timeArg } from '../io/time-arg.ts';
+import { formatDiff } from '../replay/format-diff.ts';
+import { runKafkaReplay } from '../replay/kafka-replay.ts';
 
 interface ReplayOptions {
-  input: string;
+  input?: string;
+  from?: number;
+  to?: number;
   output?: string;
   policy?: string;
   json?: boolean;
@@ -33,10 +42,16 @@ export function registerReplayCommand(program: Command, io: CliIo): void {
   program
     .command('replay')
     .description('Re-run detection offline over JSON-lines events and write the rollback decisions')
-    .requiredOption(
+    .option(
       '-i, --input <file>',
       'JSON lines: telemetry, eval (type: eval) and rollout (type: rollout) records; - for stdin',
     )
+    .option(
+      '--from <time>',
+      'Kafka mode: start of the range (ISO time, epoch ms, or a duration ago)',
+      timeArg,
+    )
+    .option('--to <time>', 'Kafka mode: end of the range (default now)', timeArg)
     .option('-o, --output <file>', 'decisions as JSON lines; - for stdout (default: stdout)')
     .option('-p, --policy <file>', 'policy YAML (default: the built-in policy)')
     .option('--json', 'also print the summary as JSON on stdout (needs --output <file>)')
@@ -50,16 +65,66 @@ export function registerReplayCommand(program: Command, io: CliIo): void {
     )
     .addHelpText(
       'after',
-      '\nExamples:\n  backtrack replay --input events.jsonl --output decisions.jsonl\n  backtrack replay -i events.jsonl -o decisions.jsonl --policy policy.yaml --json > summary.json\n',
+      '\nExamples:\n  backtrack replay --input events.jsonl --output decisions.jsonl\n  backtrack replay -i events.jsonl -o decisions.jsonl --policy policy.yaml --json > summary.json\n  backtrack replay --from 2026-11-27T10:00:00Z --to 2026-11-27T12:00:00Z --policy strict.yaml -o whatif.jsonl\n',
     )
     .action(async (opts: ReplayOptions, command: Command) => {
       if (opts.json && (opts.output ?? '-') === '-')
         command.error('error: --json writes the summary on stdout; give --output <file>', { exitCode: 2 });
-      await replayCommand(opts, io);
+      const { input, from } = opts;
+      if (input !== undefined && from === undefined) return replayCommand({ ...opts, input }, io);
+      if (input === undefined && from === undefined)
+        command.error(
+          "error: required option '-i, --input <file>' not specified (or --from <time> for a Kafka range)",
+          {
+            exitCode: 2,
+          },
+        );
+      if (input !== undefined || from === undefined)
+        command.error('error: give either --input <file> or --from <time> [--to <time>], not both', {
+          exitCode: 2,
+        });
+      const to = opts.to ?? Date.now();
+      if (from > to) command.error('error: --from is after --to', { exitCode: 2 });
+      await kafkaReplayCommand(opts, from, to, io, command);
     });
 }
 
-async function replayCommand(opts: ReplayOptions, io: CliIo): Promise<void> {
+async function kafkaReplayCommand(
+  opts: ReplayOptions,
+  fromMs: number,
+  toMs: number,
+  io: CliIo,
+  command: Command,
+): Promise<void> {
+  const started = performance.now();
+  const policy = loadPolicy(opts.policy);
+  const output = openOutput(opts.output ?? '-', io);
+  const r = await withCluster(command, io, (cluster) =>
+    runKafkaReplay(cluster, {
+      fromMs,
+      toMs,
+      session: createReplaySession({ policy }),
+      output: output.stream,
+    }),
+  );
+  await closeOutput(output);
+  const elapsedMs = performance.now() - started;
+  const diff = diffDecisions(r.recorded, r.replayed);
+  io.stderr.write(formatSummary(r.summary, elapsedMs));
+  io.stderr.write(formatDiff(diff));
+  if (opts.json)
+    io.stdout.write(
+      JSON.stringify({
+        ...r.summary,
+        elapsedMs: Math.round(elapsedMs),
+        range: { fromMs, toMs },
+        read: r.read,
+        diff,
+      }) + '\n',
+    );
+}
+
+async function replayCommand(opts: ReplayOptions & { input: string }, io: CliIo): Promise<void> {
   const started = performance.now();
   const policy = loadPolicy(opts.policy);
   const output = openOutput(opts.output ?? '-', io);
