@@ -1,87 +1,92 @@
 /**
  * `npm run demo`: the whole pipeline on this machine, as a newcomer first sees it. Starts the embedded
- * Kafka and registry (if nothing runs), applies the topology, starts signals, trigger and reversion
- * as separate processes, registers a good and a bad bundle, puts the bad one on a 25 % canary for 18
- * simulated tenants, and prints the timeline until the gateways are back on the stable bundle.
- * Exits 0 only if the rollback happened; stops what it started. Windows come from policies/demo.yaml.
+ * Kafka and registry (if nothing runs), creates this run's own topics, starts signals, trigger and
+ * reversion as separate processes, registers a good and a bad bundle, puts the bad one on a 25 % canary
+ * for 18 simulated tenants (real time; the candidate doubles enterprise and pro latency), and prints the
+ * timeline until the gateways have put the affected tenants back on the stable bundle.
+ * Exits 0 only if that rollback happened; stops what it started and deletes the run's topics and state.
+ * Windows come from policies/demo.yaml; DEMO_DEADLINE_MS bounds the wait after the rollout starts.
  */
 import { randomUUID } from 'node:crypto';
-import { topics, type TopicKey, allTopicSpecs } from '../topology/topics.ts';
+import { readFileSync, rmSync } from 'node:fs';
+import { topics, type TopicKey } from '../topology/topics.ts';
 import { applyTopology } from '../topology/apply.ts';
 import * as k from '../services/core/kafka.ts';
+import { parsePolicy } from '../services/detect/policy/index.ts';
 import type { AlertScore, RollbackDecision, RolloutCommand, RoutingCommand } from '../schemas/types.ts';
-import { createGatewayRuntime } from '../services/gateway/gateway-runtime.ts';
+import { createGatewayRuntime, type GatewayRuntime } from '../services/gateway/gateway-runtime.ts';
 import { RoutingFollower } from '../services/gateway/routing-follower.ts';
 import { TelemetryProducer } from '../services/gateway/telemetry-producer.ts';
 import { createSimulator } from '../services/gateway/simulator/simulator.ts';
 import { realTimeClock } from '../services/gateway/simulator/clock.ts';
 import { BundleRegistry } from '../services/registry/service.ts';
-import { ensureInfra, startService, stopInfra, stopService, type ServiceProcess } from './demo/processes.ts';
+import { breachToCommand, formatLatencies } from './demo/breach-latency.ts';
+import * as proc from './demo/processes.ts';
+import { demoRun, removeRun, waitForServices } from './demo/run-topics.ts';
 import { Timeline } from './demo/timeline.ts';
+import { registerDemoBundles } from './demo/bundles.ts';
 
-const DEADLINE_MS = Number(process.env.DEMO_DEADLINE_MS ?? 240_000);
+const POLICY = 'policies/demo.yaml';
+const DEADLINE_MS = Number(process.env.DEMO_DEADLINE_MS ?? 150_000);
 const AFFECTED_TIERS = ['enterprise', 'pro'];
-const runTag = randomUUID().slice(0, 6);
-const rolloutId = `demo-${runTag}`;
+/** p95 (and every quantile) of enterprise and pro requests on the candidate: ×2, +100 %. */
+const LATENCY_MULTIPLIER = 2;
+/** ×6 the fleet's default request rates: a tenant's 60-s window holds enough canary requests. */
+const RATE_SCALE = 6;
+const run = demoRun(randomUUID().slice(0, 6));
+const rolloutId = `demo-${run.tag}`;
 const tl = new Timeline();
-const services: ServiceProcess[] = [];
+const services: proc.ServiceProcess[] = [];
 let infraStarted = false;
+/** Set on SIGINT/SIGTERM: the services get the signal too, their exits are expected. */
+let interrupted = false;
+let rt: GatewayRuntime | undefined;
 
 async function main(): Promise<boolean> {
   tl.say(
-    `backtrack demo ${runTag}: a canary that is slower for enterprise and pro tenants should be rolled back`,
+    `backtrack demo ${run.tag}: a canary that is slower for enterprise and pro tenants should be rolled back`,
   );
-  infraStarted = await ensureInfra((l) => tl.say(l));
-  const rt = createGatewayRuntime({ service: 'demo', logLevel: 'warn' });
+  infraStarted = await proc.ensureInfra((l) => tl.say(l));
+  proc.wipeDemoState();
+  rt = createGatewayRuntime({ service: 'demo', logLevel: 'error', topics: run.rename });
   const admin = k.createAdmin(rt.kafka);
   await admin.connect();
-  const plan = await applyTopology(admin, allTopicSpecs());
+  const plan = await applyTopology(admin, run.specs);
   await admin.disconnect();
-  tl.say(`topology: ${plan.create.length} topics created, ${plan.unchanged.length} already there`);
+  tl.say(`topology: ${plan.create.length} topics created for this run (prefix demo-${run.tag}.)`);
   await rt.codec.registerSchemas(Object.keys(topics) as TopicKey[]);
 
   const env = {
-    BACKTRACK_POLICY: 'policies/demo.yaml',
+    BACKTRACK_POLICY: POLICY,
     BACKTRACK_LOG_LEVEL: 'warn',
-    BACKTRACK_STATE_DIR: '.data/demo/state',
+    BACKTRACK_STATE_DIR: proc.runStateDir(run.tag),
   };
-  ['signals', 'trigger', 'reversion'].forEach((name, i) => {
-    const p = startService(name, { ...env, BACKTRACK_METRICS_PORT: String(9471 + i) });
+  const names = ['signals', 'trigger', 'reversion'];
+  for (const name of names) {
+    const p = proc.startService(name, run.tag, {
+      ...env,
+      BACKTRACK_METRICS_PORT: String(await proc.freePort()),
+    });
     p.child.once(
       'exit',
-      (code) => code !== 0 && code !== null && tl.say(`!! ${name} exited with ${code}: see ${p.log}`),
+      (code) =>
+        code !== 0 && code !== null && !interrupted && tl.say(`!! ${name} exited with ${code}: see ${p.log}`),
     );
     services.push(p);
-  });
+  }
   tl.say(
     `services started as separate processes: ${services.map((s) => `${s.name} (pid ${s.child.pid})`).join(', ')}`,
   );
 
+  await waitForServices(rt.kafka, run, names, 60_000);
+  tl.say('services ready: each has joined its consumer group');
+
   const registry = new BundleRegistry({ kafka: rt.kafka, codec: rt.codec, logger: rt.logger });
   await registry.start();
-  const base = {
-    modelId: 'acme-llm',
-    promptTemplateVersion: 'support-v41',
-    promptTemplateHash: 'sha256:4f1c',
-    config: { temperature: 0.2, maxTools: 8 },
-    toolSchemaVersion: '3.2.0',
-    stateVersion: 's7',
-    supportedTiers: ['enterprise', 'pro', 'free'],
-  };
-  const stable = await registry.register({ ...base, modelVersionHash: 'mv-2026-10' }, 'demo');
-  const candidate = await registry.register(
-    {
-      ...base,
-      modelVersionHash: 'mv-2026-11',
-      promptTemplateVersion: 'support-v42',
-      promptTemplateHash: 'sha256:9a07',
-      parentBundleId: stable.bundle.bundleId,
-    },
-    'demo',
-  );
-  tl.say(
-    `bundles: stable ${stable.bundle.bundleId} (${stable.verdict}), candidate ${candidate.bundle.bundleId} (${candidate.verdict})`,
-  );
+  const bundles = await registerDemoBundles(registry);
+  const stableId = bundles.stable.bundleId;
+  const candidateId = bundles.candidate.bundleId;
+  tl.say(`bundles: ${bundles.line}`);
 
   const producer = new TelemetryProducer({ kafka: rt.kafka, codec: rt.codec, logger: rt.logger });
   await producer.start();
@@ -89,7 +94,7 @@ async function main(): Promise<boolean> {
     kafka: rt.kafka,
     codec: rt.codec,
     logger: rt.logger,
-    gatewayId: 'demo-gw',
+    gatewayId: `demo-${run.tag}-gw`,
   });
   await follower.start();
   await follower.ready(60_000);
@@ -100,13 +105,19 @@ async function main(): Promise<boolean> {
     clock: realTimeClock(),
     seed: 7,
     tenants: 18,
-    rateScale: 2,
-    tenantIdPrefix: `${runTag}-`,
-    defaultBundleId: stable.bundle.bundleId,
+    rateScale: RATE_SCALE,
+    tenantIdPrefix: `${run.tag}-`,
+    runId: rolloutId,
+    defaultBundleId: stableId,
     regressions: [
       {
-        bundleId: candidate.bundle.bundleId,
-        profile: { latencyMultiplier: { enterprise: 1.8, pro: 1.8, '*': 1 } },
+        bundleId: candidateId,
+        profile: {
+          latencyMultiplier: Object.fromEntries([
+            ...AFFECTED_TIERS.map((t) => [t, LATENCY_MULTIPLIER]),
+            ['*', 1],
+          ]),
+        },
       },
     ],
     onError: (err) => tl.say(`!! simulator stopped: ${(err as Error).message}`),
@@ -116,16 +127,17 @@ async function main(): Promise<boolean> {
 
   const decisions: RollbackDecision[] = [];
   const commands: RoutingCommand[] = [];
-  const consumer = k.createConsumer(rt.kafka, { groupId: `demo-timeline-${runTag}` });
+  const consumer = k.createConsumer(rt.kafka, { groupId: `demo-${run.tag}-timeline` });
   await consumer.connect();
-  await consumer.subscribe({ topics: [topics.scores.name, topics.decisions.name], fromBeginning: false });
+  await consumer.subscribe({ topics: [run.rename.scores, run.rename.decisions], fromBeginning: true });
+  const codec = rt.codec;
   await consumer.run({
     eachMessage: async ({ topic, message }) => {
-      if (topic === topics.scores.name) {
-        const s = (await rt.codec.decode('scores', message.value)) as AlertScore;
+      if (topic === run.rename.scores) {
+        const s = (await codec.decode('scores', message.value)) as AlertScore;
         if (s.rolloutId === rolloutId) tl.score(s);
       } else {
-        const d = (await rt.codec.decode('decisions', message.value)) as RollbackDecision;
+        const d = (await codec.decode('decisions', message.value)) as RollbackDecision;
         if (d.rolloutId !== rolloutId) return;
         decisions.push(d);
         tl.decision(d);
@@ -136,6 +148,7 @@ async function main(): Promise<boolean> {
     if (!c.live || !ours.has(c.tenantId) || c.current === undefined) return;
     const cmd = c.current;
     commands.push(cmd);
+    if (cmd.decisionId !== null) tl.mark('command');
     const to =
       cmd.candidate === null
         ? `back on stable ${cmd.stable.bundleId}`
@@ -147,7 +160,8 @@ async function main(): Promise<boolean> {
 
   sim.start();
   tl.say(
-    `simulator: ${sim.tenants.length} tenants (${AFFECTED_TIERS.join(' and ')} get +80 % latency on the candidate), real time`,
+    `simulator: ${sim.tenants.length} tenants in real time (${affected.length} of them ${AFFECTED_TIERS.join(' or ')}: ` +
+      `×${LATENCY_MULTIPLIER} latency on the candidate, the others unchanged)`,
   );
   await sleep(8_000);
   const start: RolloutCommand = {
@@ -155,8 +169,8 @@ async function main(): Promise<boolean> {
     rolloutId,
     action: 'start',
     strategy: 'canary',
-    candidateBundleId: candidate.bundle.bundleId,
-    baselineBundleId: stable.bundle.bundleId,
+    candidateBundleId: candidateId,
+    baselineBundleId: stableId,
     tenants: sim.tenants.map((t) => ({ tenantId: t.tenantId, tenantTier: t.tier })),
     canaryPercent: 25,
     actor: 'demo',
@@ -166,45 +180,47 @@ async function main(): Promise<boolean> {
   const cmdProducer = k.createIdempotentProducer(rt.kafka);
   await cmdProducer.connect();
   await cmdProducer.send({
-    topic: topics.rollouts.name,
-    messages: [{ key: rolloutId, value: rt.codec.encode('rollouts', start) }],
+    topic: run.rename.rollouts,
+    messages: [{ key: rolloutId, value: codec.encode('rollouts', start) }],
   });
-  tl.say(
-    `ROLLOUT ${rolloutId} started: canary 25 % of ${candidate.bundle.bundleId} for all ${sim.tenants.length} tenants`,
-  );
+  tl.mark('rollout');
+  tl.say(`ROLLOUT ${rolloutId} started: canary 25 % of ${candidateId} for all ${sim.tenants.length} tenants`);
 
   const backOnStable = (id: string): boolean => {
     const r = follower.routeFor(id);
     return r !== undefined && r.rolloutId === rolloutId && r.candidate === null;
   };
   const deadline = Date.now() + DEADLINE_MS;
-  let lastSummary = 0;
   while (Date.now() < deadline && !affected.every(backOnStable)) {
-    if (Date.now() - lastSummary > 10_000) {
-      tl.say(`signals ${tl.tierSummary()}`);
-      lastSummary = Date.now();
-    }
+    tl.tick();
     await sleep(250);
   }
   const rolledBack = affected.every(backOnStable);
+  tl.printSignals();
   if (rolledBack) {
-    const before = affected.map((id) => sim.tenantTraffic(id)[candidate.bundle.bundleId] ?? 0);
-    await sleep(5_000);
-    const after = affected.map((id) => sim.tenantTraffic(id)[candidate.bundle.bundleId] ?? 0);
-    const moved = after.every((n, i) => n === before[i]);
+    tl.mark('allBack');
+    const before = affected.map((id) => sim.tenantTraffic(id)[candidateId] ?? 0);
+    await sleep(3_000);
+    const after = affected.map((id) => sim.tenantTraffic(id)[candidateId] ?? 0);
+    const none = after.every((n, i) => n === before[i]);
     tl.say(
-      `gateways: ${affected.length}/${affected.length} ${AFFECTED_TIERS.join('/')} tenants back on ${stable.bundle.bundleId}; candidate traffic since: ${moved ? 'none' : 'still flowing!'}`,
+      `GATEWAYS: ${affected.length}/${affected.length} ${AFFECTED_TIERS.join('/')} tenants back on ${stableId}; ` +
+        `candidate requests since: ${none ? 'none' : 'still flowing!'}`,
     );
     const others = sim.tenants.filter((t) => !AFFECTED_TIERS.includes(t.tier));
     const stillOn = others.filter((t) => !backOnStable(t.tenantId)).length;
     const halted = decisions.some((d) => d.action === 'halt_rollout' && d.mode === 'automatic');
     tl.say(
-      `other tiers (not regressed): ${stillOn}/${others.length} still on the canary${halted ? ' — the rollout was halted on breadth, so they went back too' : ''}`,
+      `other tiers (not regressed): ${stillOn}/${others.length} still on the canary` +
+        (halted ? ' — the rollout was halted on breadth, so they went back too' : ''),
     );
-    reportLatency(decisions, commands, sim.wallIndex);
   } else {
-    tl.say(`!! no rollback within ${DEADLINE_MS / 1000} s; signals ${tl.tierSummary()}; logs in .data/demo/`);
+    tl.say(
+      `!! not every affected tenant back within ${DEADLINE_MS / 1000} s; signals ${tl.tierSummary()}; logs in .data/demo/`,
+    );
   }
+  const lateness = parsePolicy(readFileSync(POLICY, 'utf8'), POLICY).windows.allowedLatenessMs;
+  const latencies = breachToCommand(decisions, commands, sim.wallIndex, lateness);
   await sim.stop();
   await Promise.allSettled([
     producer.close(),
@@ -213,23 +229,8 @@ async function main(): Promise<boolean> {
     consumer.disconnect(),
     cmdProducer.disconnect(),
   ]);
+  tl.printRunSummary(affected.length, formatLatencies(latencies));
   return rolledBack;
-}
-
-/** Breach = the first event past the breaching window's close (windowEnd + lateness); command = its issuedAt. */
-function reportLatency(
-  decisions: readonly RollbackDecision[],
-  commands: readonly RoutingCommand[],
-  wall: { producedBy(eventMs: number): number | undefined },
-): void {
-  const acted = decisions.find((d) => d.action !== 'pause_onboarding' && d.mode === 'automatic');
-  if (acted === undefined) return;
-  const issued = commands.filter((c) => c.decisionId === acted.decisionId).map((c) => c.issuedAt);
-  const breachWall = wall.producedBy(acted.decidedAt + 2_000);
-  if (issued.length === 0 || breachWall === undefined) return;
-  tl.say(
-    `breach → routing command: ${Math.min(...issued) - breachWall} ms (decision ${acted.decisionId}, window ending ${new Date(acted.decidedAt).toISOString()})`,
-  );
 }
 
 /** The routing reason up to the first tenant detail: `route_back by decision <id>`. */
@@ -238,12 +239,25 @@ const shortReason = (reason: string): string => reason.split(':')[0] ?? reason;
 const sleep = (ms: number): Promise<void> => new Promise((r) => setTimeout(r, ms));
 
 async function cleanup(): Promise<void> {
-  await Promise.allSettled(services.map((s) => stopService(s)));
+  await Promise.allSettled(services.map((s) => proc.stopService(s)));
+  if (rt !== undefined) {
+    await removeRun(rt.kafka, rt.codec, run).catch((err: unknown) =>
+      tl.say(`!! could not delete the run's topics: ${(err as Error).message}`),
+    );
+  }
+  rmSync(proc.runStateDir(run.tag), { recursive: true, force: true });
   if (!infraStarted) return;
   tl.say('stopping the embedded Kafka and registry');
-  stopInfra();
+  proc.stopInfra();
 }
 
+for (const signal of ['SIGINT', 'SIGTERM'] as const) {
+  process.once(signal, () => {
+    interrupted = true;
+    tl.say(`${signal}: stopping`);
+    void cleanup().finally(() => process.exit(130));
+  });
+}
 let ok = false;
 try {
   ok = await main();
@@ -251,5 +265,7 @@ try {
   tl.say(`!! demo failed: ${(err as Error).stack ?? String(err)}`);
 }
 await cleanup();
-tl.say(ok ? 'ROLLBACK DONE — exit 0' : 'no rollback — exit 1');
+tl.say(
+  `${ok ? 'ROLLBACK DONE — exit 0' : 'no rollback — exit 1'} (total ${(tl.elapsedMs / 1000).toFixed(1)} s)`,
+);
 process.exit(ok ? 0 : 1);

@@ -1,13 +1,38 @@
 /**
  * Child processes of the demo: the local infrastructure (started only when nothing answers) and the
- * services, each a separate `node --import tsx services/<name>/main.ts` with its log in .data/demo.
+ * services, each a separate `node --import tsx scripts/demo/service-main.ts <name> <run>` with its log
+ * in .data/demo/<name>.log and its state under .data/demo/run-<run>/ (removed when the run ends).
  */
 import { spawn, spawnSync, type ChildProcess } from 'node:child_process';
-import { createWriteStream, mkdirSync } from 'node:fs';
-import { connect } from 'node:net';
+import { createWriteStream, mkdirSync, readdirSync, rmSync } from 'node:fs';
+import { connect, createServer } from 'node:net';
 import { join } from 'node:path';
 
 export const demoDir = join('.data', 'demo');
+
+/** The state directory of a run. */
+export const runStateDir = (tag: string): string => join(demoDir, `run-${tag}`);
+
+/** Removes every state directory under .data/demo (left by earlier or interrupted runs); keeps logs. */
+export function wipeDemoState(): void {
+  mkdirSync(demoDir, { recursive: true });
+  for (const entry of readdirSync(demoDir, { withFileTypes: true })) {
+    if (entry.isDirectory()) rmSync(join(demoDir, entry.name), { recursive: true, force: true });
+  }
+}
+
+/** A TCP port nothing listens on right now (for a service's metrics endpoint). */
+export function freePort(): Promise<number> {
+  return new Promise((resolve, reject) => {
+    const server = createServer();
+    server.once('error', reject);
+    server.listen(0, '127.0.0.1', () => {
+      const address = server.address();
+      const port = typeof address === 'object' && address !== null ? address.port : 0;
+      server.close(() => resolve(port));
+    });
+  });
+}
 
 export function portOpen(port: number, host = '127.0.0.1'): Promise<boolean> {
   return new Promise((resolve) => {
@@ -40,13 +65,15 @@ export interface ServiceProcess {
   readonly log: string;
 }
 
-export function startService(name: string, env: Record<string, string>): ServiceProcess {
+/** Starts `name` for run `tag`; its log (overwritten) is .data/demo/<name>.log. */
+export function startService(name: string, tag: string, env: Record<string, string>): ServiceProcess {
   mkdirSync(demoDir, { recursive: true });
   const log = join(demoDir, `${name}.log`);
-  const out = createWriteStream(log, { flags: 'a' });
-  const child = spawn(process.execPath, ['--import', 'tsx', `services/${name}/main.ts`], {
+  const out = createWriteStream(log, { flags: 'w' });
+  const child = spawn(process.execPath, ['--import', 'tsx', 'scripts/demo/service-main.ts', name, tag], {
     env: { ...process.env, ...env },
-    stdio: ['ignore', 'pipe', 'pipe'],
+    // stdin stays open while the demo runs: service-main.ts stops when it closes (the demo died).
+    stdio: ['pipe', 'pipe', 'pipe'],
   });
   child.stdout?.pipe(out);
   child.stderr?.pipe(out);
