@@ -1,7 +1,7 @@
 import type { BaselineSource, Evidence } from '../../../schemas/types.ts';
 import type { Policy, TierPolicy } from '../policy/schema.ts';
 import { metricOf, type ArmView, type Spans } from './arm.ts';
-import { grade, maxLevel, type Grade, type Level } from './grade.ts';
+import { grade, maxLevel, type Level } from './grade.ts';
 import { harmSign, metricSpec } from './metrics.ts';
 import { quantileRatioTest, twoProportionZ, welchT, type QuantileRatio } from './significance.ts';
 import { formatChange, formatPoints, formatSigned, formatValue, samples } from './reasons.ts';
@@ -39,7 +39,8 @@ export interface Finding {
   readonly flagThreshold: number;
   readonly z: number;
   readonly evidence: Evidence;
-  readonly reason: string;
+  /** the finding in words, formatted on demand (most findings are never shown) */
+  readonly reason: () => string;
   /** the span the finding was taken over */
   readonly span: SpanName;
 }
@@ -65,30 +66,50 @@ function enough(c: number, b: number, ctx: CheckContext, floor: number): boolean
   );
 }
 
+/** What a check measured, before it becomes a {@link Finding}. */
 interface Outcome {
-  readonly grade: Grade;
+  readonly level: Level;
+  readonly severity: number;
   readonly effect: number;
   readonly flag: number;
   readonly z: number;
-  readonly evidence: Omit<Evidence, 'metric' | 'tenantId' | 'baselineSource'>;
-  readonly reason: string;
+  readonly candidate: number;
+  readonly baseline: number;
+  readonly statistic: number;
+  readonly statisticKind: string;
+  readonly samplesCandidate: number;
+  readonly samplesBaseline: number;
   readonly span: SpanName;
 }
 
-function finding(def: Omit<CheckDef, 'evaluate'>, o: Outcome, ctx: CheckContext): Finding {
+/** `reason` is passed inline (not bound to a name) so that no per-call naming wrapper is added. */
+function finding(def: CheckIdentity, o: Outcome, ctx: CheckContext, reason: () => string): Finding {
   return {
     check: def.id,
     component: def.component,
     trigger: def.trigger,
-    ...o.grade,
+    level: o.level,
+    severity: o.severity,
     effect: o.effect,
     flagThreshold: o.flag,
     z: o.z,
-    evidence: { metric: def.id, tenantId: ctx.tenantId, ...o.evidence, baselineSource: ctx.source },
-    reason: o.reason,
+    evidence: {
+      metric: def.id,
+      tenantId: ctx.tenantId,
+      candidate: o.candidate,
+      baseline: o.baseline,
+      statistic: o.statistic,
+      statisticKind: o.statisticKind,
+      samplesCandidate: o.samplesCandidate,
+      samplesBaseline: o.samplesBaseline,
+      baselineSource: ctx.source,
+    },
+    reason,
     span: o.span,
   };
 }
+
+type CheckIdentity = Omit<CheckDef, 'evaluate'>;
 
 /**
  * Picks the span a rate or mean check is tested on, by sample size and never by outcome (taking the best
@@ -96,75 +117,120 @@ function finding(def: Omit<CheckDef, 'evaluate'>, o: Outcome, ctx: CheckContext)
  * the tier minimum, else the longest span (still subject to the minimum). Ungated evaluations (guard and
  * attribution point estimates) use the longest span.
  */
-function onWindows(
-  c: Spans,
-  b: Spans,
-  ctx: CheckContext,
-  metric: string,
-  run: (c: ArmView, b: ArmView, minutes: number, span: SpanName) => Finding | null,
-): Finding | null {
-  const spans: [ArmView, ArmView, number, SpanName][] = [
-    [c.one, b.one, ctx.minutes.one, 'one'],
-    [c.act, b.act, ctx.minutes.act, 'act'],
-    [c.flag, b.flag, ctx.minutes.flag, 'flag'],
-  ];
-  const ample = 2 * ctx.tier.minSamples.candidate;
-  const forced = ctx.span && spans.find((s) => s[3] === ctx.span);
-  const chosen =
-    forced || (ctx.gate && spans.find(([cv]) => metricOf(cv, metric).count >= ample)) || spans[2]!;
-  return run(...chosen);
+function spanFor(c: Spans, ctx: CheckContext, metric: string): SpanName {
+  if (ctx.span) return ctx.span;
+  if (ctx.gate) {
+    const ample = 2 * ctx.tier.minSamples.candidate;
+    if (metricOf(c.one, metric).count >= ample) return 'one';
+    if (metricOf(c.act, metric).count >= ample) return 'act';
+  }
+  return 'flag';
+}
+
+interface RateSpec {
+  readonly def: CheckIdentity;
+  readonly label: string;
+  readonly sign: number;
+  readonly th: ThresholdsOf;
+}
+
+function rateOn(r: RateSpec, c: Spans, b: Spans, ctx: CheckContext): Finding | null {
+  const span = spanFor(c, ctx, r.def.id);
+  const ca = metricOf(c[span], r.def.id);
+  const ba = metricOf(b[span], r.def.id);
+  if (!enough(ca.count, ba.count, ctx, 1)) return null;
+  const t = twoProportionZ(ca, ba);
+  const sign = r.sign;
+  const { flag, act, maxRate } = r.th(ctx.tier);
+  const effect = sign * (t.candidate - t.baseline);
+  const z = sign * t.z;
+  let { level, severity } = grade(effect, z, flag, act, ctx.stats);
+  if (
+    maxRate !== undefined &&
+    sign > 0 &&
+    t.candidate >= maxRate &&
+    t.baseline < maxRate &&
+    z >= ctx.stats.zFlag
+  ) {
+    const byRate: Level = z >= ctx.stats.zAct ? 'act' : 'flag';
+    level = maxLevel(level, byRate);
+    severity = Math.max(severity, byRate === 'act' ? 1 : 0.5);
+  }
+  const minutes = ctx.minutes[span];
+  const o: Outcome = {
+    level,
+    severity,
+    effect,
+    flag,
+    z,
+    candidate: t.candidate,
+    baseline: t.baseline,
+    statistic: t.statistic,
+    statisticKind: 'two-proportion-z',
+    samplesCandidate: ca.count,
+    samplesBaseline: ba.count,
+    span,
+  };
+  return finding(
+    r.def,
+    o,
+    ctx,
+    () =>
+      `${r.label} ${formatValue(t.candidate, '%')} vs ${formatValue(t.baseline, '%')} on ${ctx.baselineLabel} ` +
+      `(${formatPoints(t.candidate - t.baseline)}, z=${t.z.toFixed(1)}, ${samples(ca.count, ba.count)}, ${minutes} min)`,
+  );
 }
 
 export function rateCheck(id: string, component: Component, th: ThresholdsOf, trigger = true): CheckDef {
   const spec = metricSpec(id);
   const def = { id, component, trigger };
-  return {
-    ...def,
-    evaluate: (c, b, ctx) =>
-      onWindows(c, b, ctx, id, (cv, bv, minutes, span) => {
-        const ca = metricOf(cv, id);
-        const ba = metricOf(bv, id);
-        if (!enough(ca.count, ba.count, ctx, 1)) return null;
-        const t = twoProportionZ(ca, ba);
-        const sign = harmSign(spec.harm);
-        const { flag, act, maxRate } = th(ctx.tier);
-        const effect = sign * (t.candidate - t.baseline);
-        const z = sign * t.z;
-        let g = grade(effect, z, flag, act, ctx.stats);
-        if (
-          maxRate !== undefined &&
-          sign > 0 &&
-          t.candidate >= maxRate &&
-          t.baseline < maxRate &&
-          z >= ctx.stats.zFlag
-        ) {
-          const level: Level = z >= ctx.stats.zAct ? 'act' : 'flag';
-          g = { level: maxLevel(g.level, level), severity: Math.max(g.severity, level === 'act' ? 1 : 0.5) };
-        }
-        const ev = {
-          candidate: t.candidate,
-          baseline: t.baseline,
-          statistic: t.statistic,
-          statisticKind: 'two-proportion-z',
-        };
-        const reason =
-          `${spec.label} ${formatValue(t.candidate, '%')} vs ${formatValue(t.baseline, '%')} on ${ctx.baselineLabel} ` +
-          `(${formatPoints(t.candidate - t.baseline)}, z=${t.z.toFixed(1)}, ${samples(ca.count, ba.count)}, ${minutes} min)`;
-        return finding(
-          def,
-          {
-            grade: g,
-            effect,
-            flag,
-            z,
-            evidence: { ...ev, samplesCandidate: ca.count, samplesBaseline: ba.count },
-            reason,
-            span,
-          },
-          ctx,
-        );
-      }),
+  const r: RateSpec = { def, label: spec.label, sign: harmSign(spec.harm), th };
+  return { ...def, evaluate: (c, b, ctx) => rateOn(r, c, b, ctx) };
+}
+
+interface MeanSpec extends RateSpec {
+  readonly scale: 'ratio' | 'delta';
+  readonly both: boolean;
+  readonly unit: string;
+}
+
+function meanOn(m: MeanSpec, c: Spans, b: Spans, ctx: CheckContext): Finding | null {
+  const span = spanFor(c, ctx, m.def.id);
+  const ca = metricOf(c[span], m.def.id);
+  const ba = metricOf(b[span], m.def.id);
+  if (!enough(ca.count, ba.count, ctx, 2)) return null;
+  const t = welchT(ca, ba);
+  const sign = m.sign;
+  const { flag, act } = m.th(ctx.tier);
+  const relative = t.baseline !== 0 ? t.candidate / t.baseline - 1 : 0;
+  const effect =
+    m.scale === 'delta' ? sign * (t.candidate - t.baseline) : m.both ? Math.abs(relative) : sign * relative;
+  const z = m.both ? Math.abs(t.z) : sign * t.z;
+  const g = grade(effect, z, flag, act, ctx.stats);
+  const minutes = ctx.minutes[span];
+  const o: Outcome = {
+    level: g.level,
+    severity: g.severity,
+    effect,
+    flag,
+    z,
+    candidate: t.candidate,
+    baseline: t.baseline,
+    statistic: t.statistic,
+    statisticKind: 'welch-t',
+    samplesCandidate: ca.count,
+    samplesBaseline: ba.count,
+    span,
   };
+  return finding(
+    m.def,
+    o,
+    ctx,
+    () =>
+      `${m.label} ${m.scale === 'delta' ? formatSigned(t.candidate - t.baseline) : formatChange(relative + 1)} vs ` +
+      `${ctx.baselineLabel} (${formatValue(t.candidate, m.unit)} vs ${formatValue(t.baseline, m.unit)}, ` +
+      `t=${t.statistic.toFixed(1)}, ${samples(ca.count, ba.count)}, ${minutes} min)`,
+  );
 }
 
 /** A mean compared as a ratio (cost, output length) or as a difference (scores on 0..1). */
@@ -177,48 +243,16 @@ export function meanCheck(
 ): CheckDef {
   const spec = metricSpec(id);
   const def = { id, component, trigger };
-  return {
-    ...def,
-    evaluate: (c, b, ctx) =>
-      onWindows(c, b, ctx, id, (cv, bv, minutes, span) => {
-        const ca = metricOf(cv, id);
-        const ba = metricOf(bv, id);
-        if (!enough(ca.count, ba.count, ctx, 2)) return null;
-        const t = welchT(ca, ba);
-        const sign = harmSign(spec.harm);
-        const { flag, act } = th(ctx.tier);
-        const relative = t.baseline !== 0 ? t.candidate / t.baseline - 1 : 0;
-        const both = spec.harm === 'both';
-        const effect =
-          scale === 'delta' ? sign * (t.candidate - t.baseline) : both ? Math.abs(relative) : sign * relative;
-        const z = both ? Math.abs(t.z) : sign * t.z;
-        const change =
-          scale === 'delta' ? formatSigned(t.candidate - t.baseline) : formatChange(relative + 1);
-        const reason =
-          `${spec.label} ${change} vs ${ctx.baselineLabel} (${formatValue(t.candidate, spec.unit)} vs ` +
-          `${formatValue(t.baseline, spec.unit)}, t=${t.statistic.toFixed(1)}, ${samples(ca.count, ba.count)}, ${minutes} min)`;
-        const ev = {
-          candidate: t.candidate,
-          baseline: t.baseline,
-          statistic: t.statistic,
-          statisticKind: 'welch-t',
-        };
-        const g = grade(effect, z, flag, act, ctx.stats);
-        return finding(
-          def,
-          {
-            grade: g,
-            effect,
-            flag,
-            z,
-            evidence: { ...ev, samplesCandidate: ca.count, samplesBaseline: ba.count },
-            reason,
-            span,
-          },
-          ctx,
-        );
-      }),
+  const m: MeanSpec = {
+    def,
+    label: spec.label,
+    sign: harmSign(spec.harm),
+    th,
+    scale,
+    both: spec.harm === 'both',
+    unit: spec.unit,
   };
+  return { ...def, evaluate: (c, b, ctx) => meanOn(m, c, b, ctx) };
 }
 
 function ratioOn(c: ArmView, b: ArmView, q: number, ctx: CheckContext): QuantileRatio | null {
@@ -257,22 +291,27 @@ export function quantileCheck(id: string, q: number, rule: boolean): CheckDef {
         ? [onAct, gAct, ctx.minutes.act, 'act' as const]
         : [onFlag!, gFlag!, ctx.minutes.flag, 'flag' as const];
       const severity = Math.max(gAct?.severity ?? 0, gFlag?.severity ?? 0);
-      const reason =
-        `${label} ${formatChange(r.ratio)} vs ${ctx.baselineLabel} (${formatValue(r.candidate, 'ms')} vs ` +
-        `${formatValue(r.baseline, 'ms')}, z=${r.z.toFixed(1)}, ${samples(r.samplesCandidate, r.samplesBaseline)}, ${minutes} min)`;
-      const ev = {
+      const o: Outcome = {
+        level: g.level,
+        severity,
+        effect: r.ratio - 1,
+        flag,
+        z: r.z,
         candidate: r.candidate,
         baseline: r.baseline,
         statistic: r.ratio,
         statisticKind: 'ratio',
         samplesCandidate: r.samplesCandidate,
         samplesBaseline: r.samplesBaseline,
+        span,
       };
-      const graded = { level: g.level, severity };
       return finding(
         def,
-        { grade: graded, effect: r.ratio - 1, flag, z: r.z, evidence: ev, reason, span },
+        o,
         ctx,
+        () =>
+          `${label} ${formatChange(r.ratio)} vs ${ctx.baselineLabel} (${formatValue(r.candidate, 'ms')} vs ` +
+          `${formatValue(r.baseline, 'ms')}, z=${r.z.toFixed(1)}, ${samples(r.samplesCandidate, r.samplesBaseline)}, ${minutes} min)`,
       );
     },
   };

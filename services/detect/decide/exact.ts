@@ -1,7 +1,26 @@
 import { gammaln, probit } from 'simple-statistics';
 import { Z_CAP } from './stats.ts';
 
-const lnChoose = (n: number, k: number): number => gammaln(n + 1) - gammaln(k + 1) - gammaln(n - k + 1);
+/** gammaln of whole numbers below this is remembered (the same value gammaln returns, computed once). */
+const MEMO_LIMIT = 1 << 20;
+let memo = new Float64Array(0);
+
+function lnGamma(x: number): number {
+  if (!(x >= 0 && x < MEMO_LIMIT && Number.isInteger(x))) return gammaln(x);
+  if (x >= memo.length) {
+    const grown = new Float64Array(Math.min(MEMO_LIMIT, Math.max(1024, 2 * x))).fill(NaN);
+    grown.set(memo);
+    memo = grown;
+  }
+  let v = memo[x]!;
+  if (Number.isNaN(v)) {
+    v = gammaln(x);
+    memo[x] = v;
+  }
+  return v;
+}
+
+const lnChoose = (n: number, k: number): number => lnGamma(n + 1) - lnGamma(k + 1) - lnGamma(n - k + 1);
 
 /** Below this tail probability simple-statistics' probit loses precision; the Mills-ratio inversion takes over. */
 const PROBIT_FLOOR = 1e-10;
@@ -28,10 +47,10 @@ export function hypergeometricZ(x: number, n: number, K: number, N: number): num
   const upper = x > mean;
   const from = upper ? x : Math.max(0, n - (N - K));
   const to = upper ? Math.min(n, K) : x;
-  const logs: number[] = [];
-  for (let i = from; i <= to; i++) logs.push(lnChoose(K, i) + lnChoose(N - K, n - i));
-  const top = Math.max(...logs);
-  const sum = logs.reduce((s, l) => s + Math.exp(l - top), 0);
+  let top = -Infinity;
+  for (let i = from; i <= to; i++) top = Math.max(top, lnChoose(K, i) + lnChoose(N - K, n - i));
+  let sum = 0;
+  for (let i = from; i <= to; i++) sum += Math.exp(lnChoose(K, i) + lnChoose(N - K, n - i) - top);
   const p = Math.min(1, Math.exp(top + Math.log(sum) - lnChoose(N, n)));
   const z = zFromUpperTail(p);
   return upper ? z : -z;

@@ -181,7 +181,7 @@ export function assessPools(state: RolloutState, policy: Policy, windowEnd: numb
         implicated: implicated(robust, run),
         flagged: robust.map((f) => ({
           level: minLevel(f.level, level),
-          reason: f.reason,
+          reason: f.reason(),
           evidence: f.evidence,
         })),
       });

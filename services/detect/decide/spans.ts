@@ -59,8 +59,10 @@ function armsOver(
   for (const t of tenants) {
     const anchor = anchorEntry(t, windowEnd, windowMs);
     if (!anchor) continue;
-    const ends = Array.from({ length: n }, (_, k) => anchor.windowEnd - k * windowMs);
-    for (const e of t.recent) if (ends.includes(e.windowEnd)) out.push(e[arm]);
+    for (const e of t.recent) {
+      const back = anchor.windowEnd - e.windowEnd;
+      if (back >= 0 && back < n * windowMs && back % windowMs === 0) out.push(e[arm]);
+    }
   }
   return out;
 }

@@ -98,7 +98,7 @@ function assess(state: RolloutState, t: TenantState, s: SignalSnapshot, policy: 
   const composite = compositeOf(components, tp);
   const flagged: Flagged[] = counted
     .filter((f) => f.trigger && f.level !== 'none')
-    .map((f) => ({ level: f.level, reason: f.reason, evidence: f.evidence }));
+    .map((f) => ({ level: f.level, reason: f.reason(), evidence: f.evidence }));
   let level = flagged.reduce<Level>((l, f) => maxLevel(l, f.level), 'none');
   const byComposite = compositeLevel(composite, policy);
   if (byComposite !== 'none' && maxLevel(level, byComposite) !== level) {
