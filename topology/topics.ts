@@ -140,12 +140,12 @@ export const changelogTopic = (app: string, store: string): string => `backtrack
 /** Internal topics owned by one service, with their partitions matching the input they shadow. */
 export const stateStores = {
   signals: { store: 'tenant-windows', partitions: topics.telemetry.partitions },
-  // Stopgap: trigger keeps a whole rollout's state in one value (~2.4 MB at 20 tenants), beyond the
-  // broker's 1 MiB default. The fix is one store key per (rollout, tenant); until then, 16 MiB.
+  // One key per rollout, per tenant and per tenant's window arms (services/trigger/rollout-state-store.ts):
+  // records of a few KB; the broker's usual 1 MiB bounds them.
   trigger: {
     store: 'rollout-state',
     partitions: topics.signals.partitions,
-    maxMessageBytes: 16 * 1024 * 1024,
+    maxMessageBytes: 1024 * 1024,
   },
   reversion: { store: 'routing-state', partitions: topics.decisions.partitions },
 } as const satisfies Record<string, { store: string; partitions: number; maxMessageBytes?: number }>;

@@ -3,16 +3,20 @@
  * service. Per assigned partition: a task (processor + stores restored from their changelogs), created
  * on assignment and closed on revocation. Per batch: decode each record (undecodable or invalid ones
  * go to `<topic>.dlq` with the reason in headers), process, fire stream-time punctuators, then the
- * commit cycle (commit-cycle.ts). A failed batch drops the task; kafkajs re-delivers the batch to a
- * task rebuilt from the changelog, so nothing since the last commit survives it.
+ * commit cycle (commit-cycle.ts). A failed batch drops the task; after a retriable error kafkajs
+ * re-delivers the batch to a task rebuilt from the changelog, so nothing since the last commit survives
+ * it. After a non-retriable one (a record the broker refuses, a programmer error; runner-errors.ts) the
+ * runner fails for good: `done` rejects and no task is rebuilt. A task's stores are used only inside its
+ * `exclusive` section and only while it is open: every section checks `closed` first.
  */
 import type { TopicKey } from '../../topology/topics.ts';
 import { changelogTopic } from '../../topology/topics.ts';
 import type { Codec } from './codec.ts';
 import { commitTask, type TaskEntry } from './commit-cycle.ts';
 import { deadLetter } from './dead-letter.ts';
+import { heartbeatWhile } from './heartbeat-while.ts';
 import { toInputRecord, type InputRules } from './input-record.ts';
-import { isRetriable } from './errors.ts';
+import { isFatal, RunnerStoppedError, TaskClosedError } from './runner-errors.ts';
 import { KafkaChangelogReader, SenderChangelogWriter } from './kafka-changelog.ts';
 import * as k from './kafka.ts';
 import type { Logger } from './logger.ts';
@@ -41,6 +45,11 @@ export interface RunnerOptions<In extends TopicKey> extends InputRules<In> {
   /** Default `changelogTopic(app, store)` of the topology. */
   readonly changelogTopic?: (store: string) => string;
   readonly sessionTimeoutMs?: number;
+  /**
+   * Largest batch fetched per partition, bytes (default kafkajs' 1 MiB). Every batch ends in a commit
+   * cycle, so with a backlog a larger batch means fewer state flushes and changelog writes per record.
+   */
+  readonly maxBatchBytes?: number;
 }
 
 export interface RunnerDeps {
@@ -60,6 +69,8 @@ export class StreamRunner<In extends TopicKey> {
   readonly #groupId: string;
   readonly #runtime: RuntimeMetrics;
   readonly #tasks = new Map<number, Promise<TaskEntry<In>>>();
+  /** The entry each settled creation in #tasks gave (abandon must not await a creation in progress). */
+  readonly #created = new WeakMap<Promise<TaskEntry<In>>, TaskEntry<In>>();
   /** Closes in progress: a re-assigned partition waits for them (its RocksDB is still open). */
   readonly #closing = new Map<number, Promise<void>>();
   readonly #admin: k.Admin;
@@ -82,6 +93,7 @@ export class StreamRunner<In extends TopicKey> {
       groupId: this.#groupId,
       copartitioned: options.inputs.length > 1,
       ...(options.sessionTimeoutMs ? { sessionTimeout: options.sessionTimeoutMs } : {}),
+      ...(options.maxBatchBytes === undefined ? {} : { maxBytesPerPartition: options.maxBatchBytes }),
     });
     this.#producer = options.exactlyOnce === true ? undefined : k.createIdempotentProducer(deps.kafka);
     this.#reader = new KafkaChangelogReader(deps.kafka, this.#admin, deps.logger, {
@@ -127,6 +139,7 @@ export class StreamRunner<In extends TopicKey> {
     clearInterval(this.#timer);
     await this.#consumer.stop().catch(() => undefined);
     for (const p of [...this.#tasks.keys()]) await this.#closeTask(p);
+    await Promise.all([...this.#closing.values()]);
     await this.#consumer.disconnect().catch(() => undefined);
     await this.#producer?.disconnect().catch(() => undefined);
     await this.#admin.disconnect().catch(() => undefined);
@@ -134,13 +147,18 @@ export class StreamRunner<In extends TopicKey> {
     else this.#reject(error);
   }
 
-  async #fail(error: unknown): Promise<void> {
-    this.#d.logger.error({ err: error }, 'runner failed');
+  async #fail(error: unknown, where: { partition?: number; topic?: string } = {}): Promise<void> {
+    if (this.#stopping === undefined)
+      this.#d.logger.error(
+        { err: error, ...where, retriable: false },
+        'runner failed for good: non-retriable error; stopping (no task is rebuilt)',
+      );
     this.#stopping ??= this.#shutdown(error);
     await this.#stopping;
   }
 
   #onAssignment(assignment: Record<string, number[]>): void {
+    if (this.#stopping !== undefined) return;
     const assigned = new Set(Object.values(assignment).flat());
     this.#d.logger.info({ partitions: [...assigned].sort((a, b) => a - b) }, 'partitions assigned');
     for (const p of [...this.#tasks.keys()]) if (!assigned.has(p)) void this.#closeTask(p);
@@ -148,14 +166,17 @@ export class StreamRunner<In extends TopicKey> {
   }
 
   #ensureTask(partition: number): Promise<TaskEntry<In>> {
+    if (this.#stopping !== undefined) return Promise.reject(new RunnerStoppedError('runner stopping'));
     let entry = this.#tasks.get(partition);
     if (entry === undefined) {
       const created = this.#createTask(partition);
       entry = created;
       this.#tasks.set(partition, created);
+      created.then((e) => this.#created.set(created, e)).catch(() => undefined);
       created.catch((error: unknown) => {
         if (this.#tasks.get(partition) === created) this.#tasks.delete(partition);
-        this.#d.logger.warn({ err: error, partition }, 'task creation failed');
+        if (!(error instanceof RunnerStoppedError))
+          this.#d.logger.warn({ err: error, partition }, 'task creation failed');
       });
     }
     return entry;
@@ -205,35 +226,34 @@ export class StreamRunner<In extends TopicKey> {
     }
   }
 
-  async #taskFor(partition: number, heartbeat: () => Promise<void>): Promise<TaskEntry<In>> {
-    const pending = this.#ensureTask(partition);
-    for (;;) {
-      let timer: NodeJS.Timeout | undefined;
-      const ready = await Promise.race([
-        pending.then(() => true),
-        new Promise<false>((resolve) => (timer = setTimeout(() => resolve(false), 1_000))),
-      ]).finally(() => clearTimeout(timer));
-      if (ready) return pending;
-      await heartbeat();
-    }
+  #taskFor(partition: number, heartbeat: () => Promise<void>): Promise<TaskEntry<In>> {
+    return heartbeatWhile(this.#ensureTask(partition), heartbeat);
   }
 
   async #onBatch(payload: k.EachBatchPayload): Promise<void> {
     const { batch, heartbeat, isRunning, isStale } = payload;
+    if (this.#stopping !== undefined) return;
     const binding = this.#d.codec.bindingOf(batch.topic);
     if (binding === undefined) throw new Error(`runner: unexpected topic ${batch.topic}`);
     const key = binding.key as In;
     const entry = await this.#taskFor(batch.partition, heartbeat);
     const endTimer = this.#runtime.batchSeconds.startTimer();
-    await entry.task.exclusive(async () => {
+    let failure: unknown;
+    const section = entry.task.exclusive(async () => {
+      if (entry.closed) {
+        failure = new TaskClosedError(`partition ${batch.partition}: task closed while the batch waited`);
+        return;
+      }
       let last: k.KafkaMessage | undefined;
+      let consumed = 0;
       try {
         for (const [i, message] of batch.messages.entries()) {
           if (!isRunning() || isStale()) break;
-          await this.#processOne(entry.task, key, batch.topic, batch.partition, message);
+          if (await this.#processOne(entry.task, key, batch.topic, batch.partition, message)) consumed++;
           last = message;
-          if (i % 1_000 === 999) await heartbeat();
+          if (i % 50 === 49) await heartbeat();
         }
+        if (consumed > 0) this.#runtime.consumed.inc({ topic: batch.topic }, consumed);
         if (last === undefined) return;
         const done = last === batch.messages.at(-1) ? batch.lastOffset() : last.offset;
         const next = (BigInt(done) + 1n).toString();
@@ -247,10 +267,17 @@ export class StreamRunner<In extends TopicKey> {
         );
         payload.resolveOffset(done);
       } catch (error) {
+        failure = error;
         await this.#abandon(batch.partition, entry, error);
-        throw error;
       }
     });
+    await heartbeatWhile(section, heartbeat, { ignoreErrors: true });
+    if (failure !== undefined) {
+      if (!isFatal(failure)) throw failure;
+      // Not thrown: kafkajs would re-deliver the batch to a rebuilt task, failing the same way forever.
+      void this.#fail(failure, { partition: batch.partition, topic: batch.topic });
+      return;
+    }
     endTimer();
     this.#runtime.lag.set(
       { topic: batch.topic, partition: String(batch.partition) },
@@ -265,12 +292,11 @@ export class StreamRunner<In extends TopicKey> {
     topic: string,
     partition: number,
     message: k.KafkaMessage,
-  ) {
+  ): Promise<boolean> {
     const input = await toInputRecord(this.#d.codec, key, partition, message, this.#o);
     if (input.ok) {
-      this.#runtime.consumed.inc({ topic });
       await task.process(input.record);
-      return;
+      return true;
     }
     const { error } = input;
     const dlq = deadLetter(topic, partition, message, error);
@@ -280,19 +306,34 @@ export class StreamRunner<In extends TopicKey> {
       { topic, partition, offset: message.offset, reason: error.reason, err: error.message },
       'dead-lettered',
     );
+    return false;
   }
 
-  /** Drops a task after a failure: its uncommitted outputs and state are discarded. */
+  /**
+   * Drops a task after a failure: its uncommitted outputs and state are discarded. Called only inside
+   * the task's `exclusive` section, so nothing else is using its stores; `closed` keeps every later
+   * section off them. A re-assigned partition waits for the close (its RocksDB is still open).
+   */
   async #abandon(partition: number, entry: TaskEntry<In>, error: unknown): Promise<void> {
-    this.#d.logger.warn({ err: error, partition }, 'batch failed; task dropped, will be rebuilt');
+    const fatal = isFatal(error);
+    this.#d.logger[fatal ? 'error' : 'warn'](
+      { err: error, partition },
+      fatal ? 'task failed (non-retriable); task dropped' : 'task failed; task dropped, will be rebuilt',
+    );
     entry.closed = true;
     const current = this.#tasks.get(partition);
-    if (current !== undefined && (await current.catch(() => undefined)) === entry)
-      this.#tasks.delete(partition);
-    await Promise.resolve(entry.task.closeProcessor()).catch(() => undefined);
-    entry.task.takeOutputs();
-    await entry.task.closeStores();
-    await entry.producer?.disconnect().catch(() => undefined);
+    if (current !== undefined && this.#created.get(current) === entry) this.#tasks.delete(partition);
+    const closing = (async () => {
+      await Promise.resolve(entry.task.closeProcessor()).catch(() => undefined);
+      entry.task.takeOutputs();
+      await entry.task.closeStores();
+      await entry.producer?.disconnect().catch(() => undefined);
+    })();
+    const previous = this.#closing.get(partition);
+    const tracked = Promise.all([previous, closing]).then(() => undefined);
+    this.#closing.set(partition, tracked);
+    await closing;
+    if (this.#closing.get(partition) === tracked) this.#closing.delete(partition);
   }
 
   #closeTask(partition: number): Promise<void> {
@@ -330,9 +371,10 @@ export class StreamRunner<In extends TopicKey> {
         const entry = await pending.catch(() => undefined);
         if (entry === undefined || entry.closed || entry.task.minWallClockIntervalMs() === undefined)
           continue;
-        await entry.task
-          .exclusive(async () => {
-            if (entry.closed) return;
+        let failure: unknown;
+        await entry.task.exclusive(async () => {
+          if (entry.closed || this.#stopping !== undefined) return;
+          try {
             const fired = await entry.task.punctuateWallClock();
             if (fired > 0)
               await commitTask(entry, {
@@ -340,12 +382,14 @@ export class StreamRunner<In extends TopicKey> {
                 producer: this.#producer,
                 runtime: this.#runtime,
               });
-          })
-          .catch(async (error: unknown) => {
+          } catch (error) {
+            failure = error;
             await this.#abandon(partition, entry, error);
-            if (isRetriable(error)) this.#ensureTask(partition);
-            else await this.#fail(error);
-          });
+          }
+        });
+        if (failure === undefined) continue;
+        if (isFatal(failure)) await this.#fail(failure, { partition });
+        else this.#ensureTask(partition).catch(() => undefined);
       }
     } finally {
       this.#ticking = false;

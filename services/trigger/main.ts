@@ -3,7 +3,8 @@
  * and rollback decisions on rollback.decisions.v1, exactly-once. Environment: the core's
  * (KAFKA_BROKERS, SCHEMA_REGISTRY_URL, BACKTRACK_STATE_DIR, BACKTRACK_METRICS_PORT, ...) plus
  * BACKTRACK_POLICY (policy YAML; default the built-in policy) and BACKTRACK_TRIGGER_HOLD_MS (wall-clock
- * ms a window waits for the snapshots of slower signals partitions, default 3 000).
+ * ms an incomplete window waits for tenants that went quiet before it is decided anyway, default 3 000;
+ * a complete window is decided at once).
  */
 import { readFileSync } from 'node:fs';
 import { loadConfig } from '../core/config.ts';

@@ -3,7 +3,10 @@ import type { Metrics } from '../core/metrics.ts';
 
 export function triggerMetrics(metrics: Metrics) {
   return {
-    decisions: metrics.counter('backtrack_trigger_decisions_total', 'Rollback decisions emitted', ['action', 'mode']),
+    decisions: metrics.counter('backtrack_trigger_decisions_total', 'Rollback decisions emitted', [
+      'action',
+      'mode',
+    ]),
     scores: metrics.counter('backtrack_trigger_scores_total', 'ALERT scores emitted, by tenant verdict', [
       'tier',
       'verdict',
@@ -12,6 +15,11 @@ export function triggerMetrics(metrics: Metrics) {
       'backtrack_trigger_snapshots_total',
       'Signal snapshots received: in time for their window, or after it was decided (late)',
       ['arrival'],
+    ),
+    windows: metrics.counter(
+      'backtrack_trigger_windows_total',
+      'Rollout windows decided: once complete, or after holdMs of wall-clock time without all their snapshots',
+      ['decided'],
     ),
     rolloutCommands: metrics.counter('backtrack_trigger_rollout_commands_total', 'Rollout commands applied', [
       'action',

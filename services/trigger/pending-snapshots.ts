@@ -1,9 +1,9 @@
 /**
  * The reorder buffer of the trigger: snapshots of one window arrive from every signals partition, each
- * at its own pace; they wait here until the window is complete, then go to stage 2 together, as
- * replay hands them over (one window at a time, every tenant of it before the rollout decides).
- * Persisted in the partition's store under `p/<windowEnd>/<snapshotId>` so a restored partition
- * still holds what it received; indexed in memory by window.
+ * at its own pace; they wait here until their rollout's window is complete, then go to stage 2
+ * together, as replay hands them over (one window at a time, every tenant of it before the rollout
+ * decides). Persisted in the partition's store under `p/<windowEnd>/<snapshotId>` so a restored
+ * partition still holds what it received; indexed in memory by rollout, then window.
  */
 import { avroSchemas } from '../../schemas/index.ts';
 import type { SignalSnapshot } from '../../schemas/types.ts';
@@ -18,21 +18,13 @@ const PREFIX = 'p/';
 const RANGE = { gte: PREFIX, lt: prefixRange(Buffer.from(PREFIX)).lt!.toString('utf8') };
 const keyOf = (s: SignalSnapshot): string =>
   `${PREFIX}${String(s.windowEnd).padStart(16, '0')}/${s.snapshotId}`;
-const byRolloutThenTenant = (a: SignalSnapshot, b: SignalSnapshot): number =>
-  a.rolloutId < b.rolloutId
-    ? -1
-    : a.rolloutId > b.rolloutId
-      ? 1
-      : a.tenantId < b.tenantId
-        ? -1
-        : a.tenantId > b.tenantId
-          ? 1
-          : 0;
+const byTenant = (a: SignalSnapshot, b: SignalSnapshot): number =>
+  a.tenantId < b.tenantId ? -1 : a.tenantId > b.tenantId ? 1 : 0;
 
 export class PendingSnapshots {
   readonly #store: TypedStore<string, SignalSnapshot>;
-  /** windowEnd → snapshotId → snapshot; a re-sent snapshot replaces the one held. */
-  readonly #byWindow = new Map<number, Map<string, SignalSnapshot>>();
+  /** rolloutId → windowEnd → snapshotId → snapshot; a re-sent snapshot replaces the one held. */
+  readonly #byRollout = new Map<string, Map<number, Map<string, SignalSnapshot>>>();
   #size = 0;
 
   constructor(store: KeyValueStore) {
@@ -47,9 +39,14 @@ export class PendingSnapshots {
     return this.#size;
   }
 
-  /** windowEnds held, in no particular order. */
-  windows(): IterableIterator<number> {
-    return this.#byWindow.keys();
+  /** Rollouts with snapshots held, in no particular order. */
+  rollouts(): string[] {
+    return [...this.#byRollout.keys()];
+  }
+
+  /** windowEnds held for a rollout, ascending. */
+  windowsOf(rolloutId: string): number[] {
+    return [...(this.#byRollout.get(rolloutId)?.keys() ?? [])].sort((a, b) => a - b);
   }
 
   /** Rebuilds the index from the store (on assignment); returns how many are held. */
@@ -63,23 +60,24 @@ export class PendingSnapshots {
     await this.#store.put(keyOf(s), s);
   }
 
-  /** Removes and returns the windows ending at or before `upToMs`, ascending; each ordered by (rolloutId, tenantId). */
-  async takeUpTo(upToMs: number): Promise<SignalSnapshot[][]> {
-    const due = [...this.#byWindow.keys()].filter((w) => w <= upToMs).sort((a, b) => a - b);
-    const out: SignalSnapshot[][] = [];
-    for (const w of due) {
-      const snapshots = [...this.#byWindow.get(w)!.values()].sort(byRolloutThenTenant);
-      this.#byWindow.delete(w);
-      this.#size -= snapshots.length;
-      for (const s of snapshots) await this.#store.delete(keyOf(s));
-      out.push(snapshots);
-    }
-    return out;
+  /** Removes and returns one window of a rollout, ordered by tenantId (empty when none is held). */
+  async take(rolloutId: string, windowEnd: number): Promise<SignalSnapshot[]> {
+    const windows = this.#byRollout.get(rolloutId);
+    const held = windows?.get(windowEnd);
+    if (windows === undefined || held === undefined) return [];
+    const snapshots = [...held.values()].sort(byTenant);
+    windows.delete(windowEnd);
+    if (windows.size === 0) this.#byRollout.delete(rolloutId);
+    this.#size -= snapshots.length;
+    for (const s of snapshots) await this.#store.delete(keyOf(s));
+    return snapshots;
   }
 
   #index(s: SignalSnapshot): void {
-    let window = this.#byWindow.get(s.windowEnd);
-    if (window === undefined) this.#byWindow.set(s.windowEnd, (window = new Map()));
+    let windows = this.#byRollout.get(s.rolloutId);
+    if (windows === undefined) this.#byRollout.set(s.rolloutId, (windows = new Map()));
+    let window = windows.get(s.windowEnd);
+    if (window === undefined) windows.set(s.windowEnd, (window = new Map()));
     if (!window.has(s.snapshotId)) this.#size++;
     window.set(s.snapshotId, s);
   }

@@ -2,27 +2,25 @@
  * Stage 2 of detection, live: one processor per alert.signals.v1 partition, with the
  * deploy.rollouts.v1 partition of the same number (both keyed by rolloutId, so a rollout's snapshots
  * and commands meet here). Rollout commands go straight to the rollout's state. Snapshots wait in the
- * reorder buffer until their window is complete; then, window by window and rollout by rollout, every
- * tenant's snapshot is assessed (ALERT scores to alert.scores.v1) and the rollout's window finalized
- * (breadth, escalation: decisions to rollback.decisions.v1), exactly as replay hands them over.
+ * reorder buffer until their rollout's window is complete; then every tenant's snapshot of it is
+ * assessed (ALERT scores to alert.scores.v1) and the rollout's window finalized (breadth, escalation:
+ * decisions to rollback.decisions.v1), exactly as replay hands them over.
  *
  * Completeness: the snapshots of one window come from every signals partition, each closing it when
- * its own stream time passes; partitions run at different paces (a catching-up partition emits an
- * hour of windows in one batch). A window is taken as complete `holdMs` of wall-clock time after its
- * first snapshot arrived — the skew the trigger tolerates between signals partitions. A snapshot
- * arriving after its window was decided is still scored (counted `late`) and weighs in from the
- * rollout's next window on. Exact completeness would need per-partition watermarks from signals.
+ * its own stream time passes; partitions run at different paces. A window is decided as soon as every
+ * tenant expected to feed it has delivered it or a later window (window-progress.ts), on the snapshot
+ * that completes it. A window still incomplete `holdMs` of wall-clock time after it was first seen
+ * (a tenant went quiet) is decided then, with whatever arrived. A snapshot arriving after its window
+ * was decided is still scored (counted `late`) and weighs in from the rollout's next window on.
+ *
+ * State: per rollout, one store key for the rollout and one per tenant (rollout-state-store.ts).
  */
 import type { AlertScore, RollbackDecision, SignalSnapshot } from '../../schemas/types.ts';
 import { stateStores } from '../../topology/topics.ts';
 import type { Processor, RecordOf } from '../core/processor.ts';
 import type { ProcessorContext } from '../core/processor-context.ts';
-import { ObjectCache } from '../core/stores/object-cache.ts';
-import type { Serde } from '../core/stores/serde.ts';
 import {
   assessSnapshot,
-  decodeRolloutState,
-  encodeRolloutState,
   finalizeWindow,
   initialRolloutState,
   observeRolloutCommand,
@@ -32,27 +30,19 @@ import type { Policy } from '../detect/policy/index.ts';
 import { boundedLabel } from '../core/metrics.ts';
 import { triggerMetrics, type TriggerMetrics } from './metrics.ts';
 import { PendingSnapshots } from './pending-snapshots.ts';
+import { RolloutStateStore } from './rollout-state-store.ts';
+import { WindowProgress } from './window-progress.ts';
 
 export type TriggerInput = 'signals' | 'rollouts';
 
 /** The store of rollout states and pending snapshots (its changelog is declared in topology/topics.ts). */
 export const ROLLOUT_STORE = stateStores.trigger.store;
 
-const ROLLOUT_PREFIX = 'r/';
-export const rolloutStateSerde: Serde<RolloutState> = {
-  serialize: encodeRolloutState,
-  deserialize: decodeRolloutState,
-};
-const rolloutKeys: Serde<string> = {
-  serialize: (id) => Buffer.from(ROLLOUT_PREFIX + id, 'utf8'),
-  deserialize: (b) => b.toString('utf8').slice(ROLLOUT_PREFIX.length),
-};
-
 export interface TriggerProcessorOptions {
   readonly policy: Policy;
-  /** Wall-clock ms a window waits for the snapshots of slower signals partitions (default 3 000). */
+  /** Wall-clock ms an incomplete window waits for the snapshots of quiet tenants (default 3 000). */
   readonly holdMs?: number;
-  /** Wall-clock ms between checks for complete windows (default 1 000). */
+  /** Wall-clock ms between checks for windows held too long (default 1 000). */
   readonly tickMs?: number;
   /** Decoded rollout states cached per partition (default 1 000). */
   readonly cacheRollouts?: number;
@@ -64,10 +54,11 @@ export class TriggerProcessor implements Processor<TriggerInput> {
   readonly #tiers: ReadonlySet<string>;
   #ctx!: ProcessorContext;
   #metrics!: TriggerMetrics;
-  #rollouts!: ObjectCache<RolloutState>;
+  #rollouts!: RolloutStateStore;
   #pending!: PendingSnapshots;
-  /** Pending windowEnd → wall-clock time of the first check that saw it, epoch ms. */
-  readonly #firstSeen = new Map<number, number>();
+  readonly #progress = new Map<string, WindowProgress>();
+  /** `${rolloutId}/${windowEnd}` pending → wall-clock time of the first check that saw it, epoch ms. */
+  readonly #firstSeen = new Map<string, number>();
 
   constructor(private readonly options: TriggerProcessorOptions) {
     this.#policy = options.policy;
@@ -79,12 +70,7 @@ export class TriggerProcessor implements Processor<TriggerInput> {
     this.#ctx = ctx;
     this.#metrics = triggerMetrics(ctx.metrics);
     const store = ctx.store(ROLLOUT_STORE);
-    this.#rollouts = new ObjectCache(
-      store,
-      rolloutKeys,
-      rolloutStateSerde,
-      this.options.cacheRollouts ?? 1_000,
-    );
+    this.#rollouts = new RolloutStateStore(store, this.options.cacheRollouts ?? 1_000);
     this.#pending = new PendingSnapshots(store);
     const held = await this.#pending.load();
     if (held > 0) ctx.logger.info({ pending: held }, 'pending snapshots restored');
@@ -123,40 +109,49 @@ export class TriggerProcessor implements Processor<TriggerInput> {
       return;
     }
     this.#metrics.snapshots.inc({ arrival: 'on_time' });
+    this.#progressOf(s.rolloutId).observe(s.tenantId, s.windowEnd);
     await this.#pending.add(s);
+    await this.#decideComplete(state);
   }
 
-  /** Decides every window held for `holdMs` (and any older one still pending). */
-  async #releaseHeld(nowMs: number): Promise<void> {
-    let upTo = -Infinity;
-    for (const w of this.#pending.windows()) {
-      const seen = this.#firstSeen.get(w);
-      if (seen === undefined) this.#firstSeen.set(w, nowMs);
-      else if (nowMs - seen >= this.#holdMs) upTo = Math.max(upTo, w);
+  /** Decides the rollout's oldest pending windows while each is complete. */
+  async #decideComplete(state: RolloutState): Promise<void> {
+    const progress = this.#progressOf(state.rolloutId);
+    for (const w of this.#pending.windowsOf(state.rolloutId)) {
+      if (!progress.isComplete(w, () => Object.keys(state.tenants))) return;
+      await this.#decideWindow(state, w, 'complete');
     }
-    if (upTo === -Infinity) return;
-    for (const window of await this.#pending.takeUpTo(upTo)) {
-      this.#firstSeen.delete(window[0]!.windowEnd);
-      await this.#decideWindow(window);
+  }
+
+  /** Decides every window held for `holdMs` (and any older one of its rollout still pending). */
+  async #releaseHeld(nowMs: number): Promise<void> {
+    for (const rolloutId of this.#pending.rollouts()) {
+      let upTo = -Infinity;
+      for (const w of this.#pending.windowsOf(rolloutId)) {
+        const key = `${rolloutId}/${w}`;
+        const seen = this.#firstSeen.get(key);
+        if (seen === undefined) this.#firstSeen.set(key, nowMs);
+        else if (nowMs - seen >= this.#holdMs) upTo = w;
+      }
+      if (upTo === -Infinity) continue;
+      const state = await this.#rollout(rolloutId);
+      for (const w of this.#pending.windowsOf(rolloutId))
+        if (w <= upTo) await this.#decideWindow(state, w, 'held');
+      await this.#decideComplete(state);
     }
     this.#gauge();
   }
 
-  /** One complete window, ordered by (rolloutId, tenantId): assess each snapshot, then finalize each rollout. */
-  async #decideWindow(snapshots: readonly SignalSnapshot[]): Promise<void> {
-    let state: RolloutState | undefined;
+  /** One window of a rollout, ordered by tenantId: assess each snapshot, then finalize the rollout. */
+  async #decideWindow(state: RolloutState, windowEnd: number, why: 'complete' | 'held'): Promise<void> {
+    const snapshots = await this.#pending.take(state.rolloutId, windowEnd);
+    this.#metrics.windows.inc({ decided: why });
+    this.#firstSeen.delete(`${state.rolloutId}/${windowEnd}`);
+    this.#progressOf(state.rolloutId).decided(windowEnd);
     for (const s of snapshots) {
-      if (state?.rolloutId !== s.rolloutId) {
-        if (state !== undefined) this.#finalize(state);
-        state = await this.#rollout(s.rolloutId);
-      }
       const assessed = assessSnapshot(state, s, this.#policy);
       this.#emit(assessed.scores, assessed.decisions);
     }
-    if (state !== undefined) this.#finalize(state);
-  }
-
-  #finalize(state: RolloutState): void {
     this.#emit([], finalizeWindow(state, this.#policy));
     this.#rollouts.set(state.rolloutId, state);
   }
@@ -184,6 +179,12 @@ export class TriggerProcessor implements Processor<TriggerInput> {
 
   async #rollout(rolloutId: string): Promise<RolloutState> {
     return (await this.#rollouts.get(rolloutId)) ?? initialRolloutState(rolloutId);
+  }
+
+  #progressOf(rolloutId: string): WindowProgress {
+    let p = this.#progress.get(rolloutId);
+    if (p === undefined) this.#progress.set(rolloutId, (p = new WindowProgress()));
+    return p;
   }
 
   #gauge(): void {

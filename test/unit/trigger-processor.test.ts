@@ -88,7 +88,10 @@ describe('trigger processor', () => {
     );
     const automatic = decisions.filter((d) => d.action === 'route_back' && d.mode === 'automatic').length;
     assert.equal(
-      await counter(t.ctx.metrics, 'backtrack_trigger_decisions_total', { action: 'route_back', mode: 'automatic' }),
+      await counter(t.ctx.metrics, 'backtrack_trigger_decisions_total', {
+        action: 'route_back',
+        mode: 'automatic',
+      }),
       automatic,
     );
   });
@@ -120,25 +123,46 @@ describe('trigger processor', () => {
     assert.deepEqual(before(t.decisions()), before(expected));
   });
 
-  test('decides a window once it was held for holdMs, with every snapshot that arrived meanwhile', async () => {
+  test('decides a window on the snapshot that completes it, without waiting for the clock', async () => {
     const { snapshots, start } = await snapshotsOf(1.6);
     const [w0, w1] = [...new Set(snapshots.map((s) => s.windowEnd))];
     const first = snapshots.filter((s) => s.windowEnd === w0);
     const second = snapshots.filter((s) => s.windowEnd === w1);
+    assert.equal(first.length, start.tenants.length, 'every named tenant delivers window 0');
     const t = await triggerHarness();
     await t.command(start);
-    for (const s of first.slice(0, 3)) await t.snapshot(s);
-    await t.tick(); // wall 1 000: window 0 seen
-    for (const s of [...first.slice(3), ...second]) await t.snapshot(s);
-    await t.tick(); // 2 000: window 1 seen
-    await t.tick(2_000); // 4 000: window 0 held 3 s
+    for (const s of first.slice(0, -1)) await t.snapshot(s);
+    assert.equal(t.ctx.forwardedTo('scores').length, 0, 'window 0 waits for its last named tenant');
+    await t.snapshot(first.at(-1)!);
     assert.deepEqual(
       t.ctx.forwardedTo('scores').map((s) => [s.windowEnd, s.tenantId]),
       first.map((s) => [w0, s.tenantId]).sort(),
-      'window 0 complete, in tenant order; window 1 still held',
+      'window 0 decided on its last snapshot, in tenant order',
     );
-    await t.tick(); // 5 000: window 1 held 3 s
-    assert.equal(t.ctx.forwardedTo('scores').length, first.length + second.length);
+    for (const s of second) await t.snapshot(s);
+    assert.equal(t.ctx.forwardedTo('scores').length, first.length + second.length, 'window 1 too');
+  });
+
+  test('decides a window a quiet tenant holds up after holdMs; that tenant is then no longer awaited', async () => {
+    const { snapshots, start } = await snapshotsOf(1.6);
+    const [w0, w1, w2] = [...new Set(snapshots.map((s) => s.windowEnd))];
+    const of = (w: number | undefined) => snapshots.filter((s) => s.windowEnd === w);
+    const quiet = of(w1).at(-1)!;
+    const t = await triggerHarness();
+    await t.command(start);
+    for (const s of of(w0)) await t.snapshot(s);
+    for (const s of of(w1).slice(0, -1)) await t.snapshot(s);
+    const scored = () => t.ctx.forwardedTo('scores').length;
+    assert.equal(scored(), of(w0).length, `window 1 waits for ${quiet.tenantId}`);
+    await t.tick(); // wall 1 000: window 1 seen
+    await t.tick(2_000); // 3 000: held 2 s
+    assert.equal(scored(), of(w0).length, 'still held');
+    await t.tick(1_000); // 4 000: held 3 s
+    assert.equal(scored(), of(w0).length + of(w1).length - 1, 'window 1 decided without the quiet tenant');
+    for (const s of of(w2).filter((x) => x.tenantId !== quiet.tenantId)) await t.snapshot(s);
+    assert.equal(scored(), of(w0).length + 2 * of(w1).length - 2, 'window 2 does not wait for it');
+    await t.snapshot(quiet);
+    assert.equal(scored(), of(w0).length + 2 * of(w1).length - 1, 'its late snapshot is still scored');
   });
 
   test('snapshots held before a restore are decided after it; a late one is still scored', async () => {
