@@ -11,6 +11,12 @@ export function triggerMetrics(metrics: Metrics) {
       'tier',
       'verdict',
     ]),
+    alertComponents: metrics.histogram(
+      'backtrack_trigger_alert_component_ratio',
+      'ALERT score components (A, L, E, R, T, cost, safety) and composite of each tenant score, 0..1',
+      ['component', 'tier'],
+      [0.1, 0.2, 0.3, 0.4, 0.5, 0.6, 0.7, 0.8, 0.9, 1],
+    ),
     snapshots: metrics.counter(
       'backtrack_trigger_snapshots_total',
       'Signal snapshots received: in time for their window, or after it was decided (late)',

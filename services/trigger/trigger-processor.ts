@@ -48,6 +48,17 @@ export interface TriggerProcessorOptions {
   readonly cacheRollouts?: number;
 }
 
+const ALERT_COMPONENTS = [
+  'anomaly',
+  'latency',
+  'errors',
+  'regression',
+  'breadth',
+  'cost',
+  'safety',
+  'composite',
+] as const satisfies ReadonlyArray<keyof AlertScore>;
+
 export class TriggerProcessor implements Processor<TriggerInput> {
   readonly #policy: Policy;
   readonly #holdMs: number;
@@ -159,7 +170,10 @@ export class TriggerProcessor implements Processor<TriggerInput> {
   #emit(scores: readonly AlertScore[], decisions: readonly RollbackDecision[]): void {
     for (const score of scores) {
       this.#ctx.forward('scores', score.rolloutId, score);
-      this.#metrics.scores.inc({ tier: boundedLabel(score.tenantTier, this.#tiers), verdict: score.verdict });
+      const tier = boundedLabel(score.tenantTier, this.#tiers);
+      this.#metrics.scores.inc({ tier, verdict: score.verdict });
+      for (const component of ALERT_COMPONENTS)
+        this.#metrics.alertComponents.observe({ component, tier }, score[component]);
     }
     for (const d of decisions) {
       this.#ctx.forward('decisions', d.rolloutId, d);
