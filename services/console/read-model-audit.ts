@@ -11,6 +11,7 @@ import {
   type DecisionEntry,
   type DecisionStatus,
   type ReadModel,
+  type RolloutStatus,
   type TenantEvent,
 } from './read-model.ts';
 import { pushBounded } from './series.ts';
@@ -35,6 +36,14 @@ function detailsOf(e: AuditEvent): Record<string, unknown> {
 
 const str = (v: unknown): string | undefined => (typeof v === 'string' ? v : undefined);
 
+const rolloutStatuses: ReadonlySet<string> = new Set<RolloutStatus>([
+  'running',
+  'paused',
+  'promoted',
+  'aborted',
+  'halted',
+]);
+
 function resolve(d: DecisionEntry, e: AuditEvent, outcome: string | undefined, why: unknown): void {
   const status = outcome === undefined ? undefined : statusOfOutcome[outcome];
   if (status === undefined) return;
@@ -51,7 +60,12 @@ export function applyAudit(model: ReadModel, e: AuditEvent): ApplyVerdict {
   pushBounded(r.audit, e, model.limits.historyPerRollout);
   const details = detailsOf(e);
   const outcome = str(details.outcome);
-  if (e.kind === 'decision_received' || e.kind === 'approval_timeout') {
+  if (e.kind === 'rollout_command') {
+    // reversion records the rollout's status after every command it applied; a refused one is `refused`.
+    const status = str(details.status);
+    if (outcome === 'applied' && status !== undefined && rolloutStatuses.has(status))
+      r.status = status as RolloutStatus;
+  } else if (e.kind === 'decision_received' || e.kind === 'approval_timeout') {
     const d = decisionOf(model, r, e.subjectId);
     if (outcome === 'pending_approval' && typeof details.deadline === 'number') d.deadline = details.deadline;
     resolve(d, e, outcome, details.why ?? details.reason);

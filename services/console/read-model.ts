@@ -277,15 +277,6 @@ function applyApproval(model: ReadModel, a: Approval): ApplyVerdict {
   return { applied: true, rolloutId: r.rolloutId };
 }
 
-const statusAfter: Partial<Record<RolloutCommand['action'], RolloutStatus>> = {
-  start: 'running',
-  advance: 'running',
-  resume: 'running',
-  pause: 'paused',
-  promote: 'promoted',
-  abort: 'aborted',
-};
-
 function applyRolloutCommand(model: ReadModel, c: RolloutCommand): ApplyVerdict {
   const r = rolloutOf(model, c.rolloutId, c.issuedAt);
   if (r.commands.some((x) => x.commandId === c.commandId)) return { applied: false };
@@ -297,6 +288,8 @@ function applyRolloutCommand(model: ReadModel, c: RolloutCommand): ApplyVerdict 
   }
   if (c.canaryPercent !== null) r.canaryPercent = c.canaryPercent;
   for (const t of c.tenants) r.tenants.set(t.tenantId, t.tenantTier);
-  r.status = statusAfter[c.action] ?? r.status;
+  // A command is a request: the status moves when reversion audits it as applied (read-model-audit.ts).
+  // A start seen first shows the rollout as running until then.
+  if (c.action === 'start' && r.status === 'unknown') r.status = 'running';
   return { applied: true, rolloutId: r.rolloutId };
 }

@@ -216,6 +216,31 @@ describe('console read model', () => {
     assert.deepEqual(applyRecord(m, { topic: 'rollouts', value: start }), { applied: false });
     assert.equal(m.version, v);
     apply(m, { topic: 'rollouts', value: rolloutCommand('r1', 'abort', 'c2') });
+    assert.equal(listRollouts(m)[0]?.status, 'running', 'a command alone is only a request');
+    apply(m, {
+      topic: 'audit',
+      value: audit('rollout_command', 'c2', 'alice', {
+        action: 'abort',
+        outcome: 'applied',
+        status: 'aborted',
+      }),
+    });
+    assert.equal(listRollouts(m)[0]?.status, 'aborted', 'reversion applied it');
+  });
+
+  test('a refused command leaves the status as reversion last reported it', () => {
+    const m = emptyReadModel();
+    apply(m, { topic: 'rollouts', value: rolloutStart('r1', 'b-stable', 'b-cand', tenants) });
+    apply(m, {
+      topic: 'audit',
+      value: audit('rollout_command', 'c1', 'alice', {
+        action: 'abort',
+        outcome: 'applied',
+        status: 'aborted',
+      }),
+    });
+    apply(m, { topic: 'rollouts', value: rolloutCommand('r1', 'pause', 'c3') });
+    apply(m, { topic: 'audit', value: audit('refused', 'c3', 'reversion', { action: 'pause' }) });
     assert.equal(listRollouts(m)[0]?.status, 'aborted');
   });
 
