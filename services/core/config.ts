@@ -73,6 +73,9 @@ function crossChecks(raw: Raw, issues: string[]): void {
   if (raw.KAFKA_SSL_CA_PATH !== undefined && !raw.KAFKA_SSL) {
     issues.push('KAFKA_SSL_CA_PATH: set, but KAFKA_SSL is false');
   }
+  if (raw.KAFKA_SASL_MECHANISM === 'plain' && !raw.KAFKA_SSL) {
+    issues.push('KAFKA_SASL_MECHANISM: plain sends the password in clear; it requires KAFKA_SSL=true');
+  }
   if ((raw.SCHEMA_REGISTRY_USERNAME === undefined) !== (raw.SCHEMA_REGISTRY_PASSWORD === undefined)) {
     issues.push('SCHEMA_REGISTRY_USERNAME: and SCHEMA_REGISTRY_PASSWORD must be set together');
   }

@@ -17,6 +17,7 @@ import {
   type SASLOptions,
 } from 'kafkajs';
 import type { KafkaSettings } from './config.ts';
+import { ConfigError } from './errors.ts';
 import type { Logger } from './logger.ts';
 
 export type {
@@ -70,11 +71,32 @@ function quieter(namespace: string, message: string): 'warn' | 'debug' | undefin
   return undefined;
 }
 
-/** A kafkajs client; its logs (warn and above) go to `logger` with the kafkajs namespace. */
+/** The PEM text of the CA file; a ConfigError naming KAFKA_SSL_CA_PATH when unreadable or not PEM. */
+function readCa(path: string): string {
+  let text: string;
+  try {
+    text = readFileSync(path, 'utf8');
+  } catch (cause) {
+    const code = (cause as NodeJS.ErrnoException).code ?? 'error';
+    throw new ConfigError(`KAFKA_SSL_CA_PATH: cannot read the file (${code}), got ${JSON.stringify(path)}`, {
+      cause,
+    });
+  }
+  if (!text.includes('-----BEGIN CERTIFICATE-----'))
+    throw new ConfigError(
+      `KAFKA_SSL_CA_PATH: expected a PEM file with a certificate, got ${JSON.stringify(path)}`,
+    );
+  return text;
+}
+
+/**
+ * A kafkajs client; its logs (warn and above) go to `logger` with the kafkajs namespace. Throws a
+ * ConfigError when the CA file of `settings.ssl` is unusable.
+ */
 export function createKafka(settings: KafkaSettings, logger: Logger, tuning: ClientTuning = {}): Kafka {
   const log = logger.child({ component: 'kafkajs' });
   const auth = sasl(settings);
-  const ca = settings.ssl?.caPath === undefined ? undefined : [readFileSync(settings.ssl.caPath, 'utf8')];
+  const ca = settings.ssl?.caPath === undefined ? undefined : [readCa(settings.ssl.caPath)];
   return new Kafka({
     clientId: settings.clientId,
     brokers: [...settings.brokers],
@@ -133,6 +155,8 @@ export interface ConsumerOptions {
   readonly copartitioned?: boolean;
   readonly maxWaitTimeInMs?: number;
   readonly retries?: number;
+  /** Largest batch fetched per partition, bytes (kafkajs default 1 MiB). */
+  readonly maxBytesPerPartition?: number;
 }
 
 export function createConsumer(kafka: Kafka, options: ConsumerOptions): Consumer {
@@ -146,6 +170,9 @@ export function createConsumer(kafka: Kafka, options: ConsumerOptions): Consumer
     allowAutoTopicCreation: false,
     retry: { retries: options.retries ?? 5, initialRetryTime: 100, maxRetryTime: 5_000 },
     ...(options.copartitioned === true ? { partitionAssigners: [copartitionedAssigner] } : {}),
+    ...(options.maxBytesPerPartition === undefined
+      ? {}
+      : { maxBytesPerPartition: options.maxBytesPerPartition }),
   });
 }
 

@@ -28,6 +28,8 @@ export type TargetsParse =
   | { readonly ok: false; readonly issues: string[] };
 
 const ROUTING_KEY = /^[A-Za-z0-9_-]{1,128}$/;
+/** Longest accepted webhook URL, characters (browsers and proxies cut at about 2 000). */
+export const MAX_WEBHOOK_URL_LENGTH = 2_048;
 
 /** Parses the variable's value (undefined or blank: no targets); every bad entry is one issue. */
 export function parseWebhookTargets(raw: string | undefined): TargetsParse {
@@ -60,6 +62,8 @@ function parseEntry(entry: string): WebhookTarget | string {
 }
 
 function target(kind: WebhookKind, url: string, routingKey?: string): WebhookTarget | string {
+  if (url.length > MAX_WEBHOOK_URL_LENGTH)
+    return `${kind}: URL longer than ${MAX_WEBHOOK_URL_LENGTH} characters (${url.length})`;
   let parsed: URL;
   try {
     parsed = new URL(url);
@@ -67,7 +71,7 @@ function target(kind: WebhookKind, url: string, routingKey?: string): WebhookTar
     return `${kind}: expected an http(s) URL${kind === 'generic' ? ', slack:<URL> or pagerduty:<routingKey>@<URL>' : ''}`;
   }
   if (parsed.protocol !== 'http:' && parsed.protocol !== 'https:')
-    return `${kind}: expected an http(s) URL, got a ${parsed.protocol} URL`;
+    return `${kind}: expected an http(s) URL, got a ${parsed.protocol.slice(0, 16)} URL`;
   const digest = createHash('sha256')
     .update(`${kind}\n${url}\n${routingKey ?? ''}`)
     .digest('hex')
