@@ -4,7 +4,7 @@
  * partition with a short-lived consumer of its own group, sought to the start offset.
  */
 import { randomUUID } from 'node:crypto';
-import { createConsumer, type Admin, type Kafka } from './kafka.ts';
+import { createConsumer, topicOffsets, type Admin, type Kafka } from './kafka.ts';
 import type { Logger } from './logger.ts';
 import { chunkBySize, type Sender } from './send.ts';
 import type { ChangelogReader, ChangelogRecord, ChangelogWriter } from './stores/changelog.ts';
@@ -46,7 +46,7 @@ export class KafkaChangelogReader implements ChangelogReader {
   ) {}
 
   async bounds(topic: string, partition: number): Promise<{ low: bigint; high: bigint }> {
-    const p = (await this.admin.fetchTopicOffsets(topic)).find((o) => o.partition === partition);
+    const p = (await topicOffsets(this.admin, topic)).find((o) => o.partition === partition);
     if (p === undefined) throw new UnavailableError(`changelog ${topic} has no partition ${partition}`);
     return { low: BigInt(p.low), high: BigInt(p.high) };
   }
@@ -95,7 +95,7 @@ export class KafkaChangelogReader implements ChangelogReader {
         },
       });
       consumer.seek({ topic, partition, offset: from.toString() });
-      const all = await this.admin.fetchTopicOffsets(topic);
+      const all = await topicOffsets(this.admin, topic);
       const others = all.map((o) => o.partition).filter((p) => p !== partition);
       if (others.length > 0) consumer.pause([{ topic, partitions: others }]);
       await done;

@@ -19,6 +19,7 @@ import {
 import type { KafkaSettings } from './config.ts';
 import { ConfigError } from './errors.ts';
 import type { Logger } from './logger.ts';
+import { retry } from './retry.ts';
 
 export type {
   Admin,
@@ -214,8 +215,11 @@ export interface PartitionOffsets {
   readonly high: string;
 }
 
-/** Low and high watermarks of every partition of a topic. */
+/**
+ * Low and high watermarks of every partition of a topic. Retries what the broker calls retriable
+ * (e.g. NOT_LEADER_OR_FOLLOWER for a moment after the topic was created), which kafkajs does not.
+ */
 export async function topicOffsets(admin: Admin, topic: string): Promise<PartitionOffsets[]> {
-  const offsets = await admin.fetchTopicOffsets(topic);
+  const offsets = await retry(() => admin.fetchTopicOffsets(topic));
   return offsets.map((o) => ({ partition: o.partition, low: o.low, high: o.high }));
 }
