@@ -141,14 +141,10 @@ export const changelogTopic = (app: string, store: string): string => `backtrack
 export const stateStores = {
   signals: { store: 'tenant-windows', partitions: topics.telemetry.partitions },
   // One key per rollout, per tenant and per tenant's window arms (services/trigger/rollout-state-store.ts):
-  // records of a few KB; the broker's usual 1 MiB bounds them.
-  trigger: {
-    store: 'rollout-state',
-    partitions: topics.signals.partitions,
-    maxMessageBytes: 1024 * 1024,
-  },
+  // records of a few KB, well inside the broker's default max.message.bytes.
+  trigger: { store: 'rollout-state', partitions: topics.signals.partitions },
   reversion: { store: 'routing-state', partitions: topics.decisions.partitions },
-} as const satisfies Record<string, { store: string; partitions: number; maxMessageBytes?: number }>;
+} as const satisfies Record<string, { store: string; partitions: number }>;
 
 /** Every topic the topology needs: the registry, a DLQ per consumed topic, a changelog per store. */
 export function allTopicSpecs(): TopicSpec[] {
@@ -167,7 +163,6 @@ export function allTopicSpecs(): TopicSpec[] {
     }));
   const changelogs: TopicSpec[] = Object.entries(stateStores).map(([app, s]) => ({
     name: changelogTopic(app, s.store),
-    ...('maxMessageBytes' in s ? { maxMessageBytes: s.maxMessageBytes } : {}),
     key: 'store key',
     value: 'bytes',
     partitions: s.partitions,

@@ -33,7 +33,7 @@ function describe(b: Bundle): string {
     [
       `bundle        ${b.bundleId}`,
       `model         ${b.modelId} (${b.modelVersionHash})`,
-      `prompt        v${b.promptTemplateVersion} (${b.promptTemplateHash})`,
+      `prompt        ${b.promptTemplateVersion} (${b.promptTemplateHash})`,
       `config        ${b.config}`,
       `tool schema   ${b.toolSchemaVersion}`,
       `state version ${b.stateVersion}`,

@@ -14,7 +14,7 @@ const bundleLines = (label: string, b: ServedBundle | null): string[] =>
     : [
         `${label}: ${b.bundleId}`,
         `  model         ${b.modelId} (${b.modelVersionHash})`,
-        `  prompt        v${b.promptTemplateVersion} (${b.promptTemplateHash})`,
+        `  prompt        ${b.promptTemplateVersion} (${b.promptTemplateHash})`,
         `  config        ${b.config}`,
         `  tool schema   ${b.toolSchemaVersion}`,
         `  state version ${b.stateVersion}`,
