@@ -18,15 +18,31 @@ const MOVED = new Set([
 ]);
 
 /**
+ * kafkajs errors that mean "the cluster is not reachable right now", some of them thrown as
+ * non-retriable once kafkajs's own retries ran out (e.g. the transaction coordinator while the broker
+ * restarts): the task is dropped and rebuilt when the cluster answers again.
+ */
+const UNAVAILABLE = new Set([
+  'KafkaJSGroupCoordinatorNotFound',
+  'KafkaJSConnectionError',
+  'KafkaJSConnectionClosedError',
+  'KafkaJSBrokerNotFound',
+  'KafkaJSRequestTimeoutError',
+  'KafkaJSNumberOfRetriesExceeded',
+]);
+
+/**
  * Whether a failed batch or tick must stop the service: a non-retriable error (a record the broker
- * refuses, a programmer error), unless kafkajs gave up retrying a retriable one or the partition moved.
+ * refuses, a programmer error), unless kafkajs gave up retrying a retriable one, the cluster was
+ * unreachable or the partition moved.
  */
 export function isFatal(error: unknown): boolean {
-  let root = error;
-  while (root instanceof Error && root.name.startsWith('KafkaJS') && root.cause instanceof Error)
-    root = root.cause;
+  const chain: unknown[] = [error];
+  for (let e = error; e instanceof Error && e.name.startsWith('KafkaJS') && e.cause instanceof Error;)
+    chain.push((e = e.cause));
+  const root = chain[chain.length - 1];
   if (isRetriable(error) || isRetriable(root)) return false;
-  if (error instanceof Error && error.name === 'KafkaJSNumberOfRetriesExceeded') return false;
+  if (chain.some((e) => e instanceof Error && UNAVAILABLE.has(e.name))) return false;
   const type = (root as { type?: unknown } | null)?.type;
   return !(typeof type === 'string' && MOVED.has(type));
 }
