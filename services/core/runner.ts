@@ -161,7 +161,13 @@ export class StreamRunner<In extends TopicKey> {
     if (this.#stopping !== undefined) return;
     const assigned = new Set(Object.values(assignment).flat());
     this.#d.logger.info({ partitions: [...assigned].sort((a, b) => a - b) }, 'partitions assigned');
-    for (const p of [...this.#tasks.keys()]) if (!assigned.has(p)) void this.#closeTask(p);
+    for (const p of [...this.#tasks.keys()]) {
+      if (assigned.has(p)) continue;
+      void this.#closeTask(p);
+      // Its lag is now for the member that reads it to report; a stale series here would stay flat.
+      for (const key of this.#o.inputs)
+        this.#runtime.lag.remove({ topic: this.#d.codec.bindings[key].name, partition: String(p) });
+    }
     for (const p of assigned) this.#ensureTask(p);
   }
 

@@ -74,6 +74,10 @@ test('a partition that moves to a second instance resumes from its changelog: co
     t.diagnostic(
       `second instance joined and the group caught up in ${Math.round(performance.now() - t0)} ms`,
     );
+    const lagSeries = (
+      await first.metrics.registry.getSingleMetric('backtrack_stream_consumer_lag_records')?.get()
+    )?.values.filter((v) => v.labels.topic === input);
+    assert.equal(lagSeries?.length, 1, 'the first instance reports lag only for the partition it kept');
     await a.stop();
     await send(events.slice(60));
     await committedThrough(80);
