@@ -122,3 +122,19 @@ test('the runtime calls a processor’s flush hook before it flushes the stores,
   await task.flushStores();
   assert.deepEqual(order, ['processor flush', 'store flush (1 entries)']);
 });
+
+test('a flush keeps the keys used since the previous flush and drops the ones not used since', async () => {
+  const store = new CountingStore('s');
+  const cache = new ObjectCache<Counter>(store, stringSerde, jsonSerde<Counter>(), 2);
+  for (const key of ['a', 'b', 'c']) cache.set(key, { n: 1 });
+  await cache.flush();
+  for (let i = 0; i < 3; i++) await cache.get('b');
+  cache.set('d', { n: 2 });
+  await cache.flush();
+  const reads = store.reads;
+  assert.deepEqual(await cache.get('b'), { n: 1 });
+  assert.deepEqual(await cache.get('d'), { n: 2 });
+  assert.equal(store.reads, reads, 'b (used) and d (new) stayed cached');
+  assert.deepEqual(await cache.get('c'), { n: 1 });
+  assert.equal(store.reads, reads + 1, 'c (not used since the first flush) was dropped');
+});

@@ -6,6 +6,8 @@ interface Entry<V> {
   /** undefined: deleted (dirty) or known absent (clean). */
   value: V | undefined;
   dirty: boolean;
+  /** The flush interval of the last move to the most-recent end. */
+  gen: number;
 }
 
 /**
@@ -16,10 +18,13 @@ interface Entry<V> {
  *
  * Values handed out by `get` are live objects: change them in place, then `set` them to mark them
  * dirty. At most `maxEntries` values stay cached after a flush (least recently used go first); between
- * flushes the cache holds whatever was touched.
+ * flushes the cache holds whatever was touched. Recency is kept per flush interval: an entry moves to
+ * the most-recent end at its first use after a flush only (one Map re-insertion per key and commit,
+ * not per record).
  */
 export class ObjectCache<V> {
   readonly #entries = new Map<string, Entry<V>>();
+  #gen = 0;
 
   constructor(
     readonly store: KeyValueStore,
@@ -45,25 +50,33 @@ export class ObjectCache<V> {
   async get(key: string): Promise<V | undefined> {
     const hit = this.#entries.get(key);
     if (hit !== undefined) {
-      this.#entries.delete(key);
-      this.#entries.set(key, hit);
+      if (hit.gen !== this.#gen) {
+        this.#entries.delete(key);
+        this.#entries.set(key, hit);
+        hit.gen = this.#gen;
+      }
       return hit.value;
     }
     const bytes = await this.store.get(this.keys.serialize(key));
     const value = bytes === undefined ? undefined : this.values.deserialize(bytes);
-    this.#entries.set(key, { value, dirty: false });
+    this.#entries.set(key, { value, dirty: false, gen: this.#gen });
     return value;
   }
 
   /** Stores `value` (a new one, or one `get` returned and that was changed in place) until the next flush. */
   set(key: string, value: V): void {
+    const entry = this.#entries.get(key);
+    if (entry !== undefined && entry.value === value && entry.gen === this.#gen) {
+      entry.dirty = true;
+      return;
+    }
     this.#entries.delete(key);
-    this.#entries.set(key, { value, dirty: true });
+    this.#entries.set(key, { value, dirty: true, gen: this.#gen });
   }
 
   delete(key: string): void {
     this.#entries.delete(key);
-    this.#entries.set(key, { value: undefined, dirty: true });
+    this.#entries.set(key, { value: undefined, dirty: true, gen: this.#gen });
   }
 
   /**
@@ -80,7 +93,8 @@ export class ObjectCache<V> {
         continue;
       }
       const v = this.values.deserialize(value);
-      if (this.#entries.size < this.maxEntries) this.#entries.set(k, { value: v, dirty: false });
+      if (this.#entries.size < this.maxEntries)
+        this.#entries.set(k, { value: v, dirty: false, gen: this.#gen });
       yield [k, v];
     }
   }
@@ -100,6 +114,7 @@ export class ObjectCache<V> {
       if (this.#entries.size <= this.maxEntries) break;
       this.#entries.delete(k);
     }
+    this.#gen++;
   }
 
   /** Forgets every cached value without writing (after a failure, the store is the truth). */
