@@ -9,6 +9,8 @@ import { readTopic, type ReaderDeps } from './topic-reader.ts';
  * Where a decision stands: `unprocessed` (no audit yet), the outcome reversion audited on receipt
  * (`executed`, `pending_approval`, `dry_run`, `ignored`, `refused`), or how a pending one was resolved
  * (`approved`, `rejected`, `timeout_executed`, `timeout_rejected`, or `approval_refused`/`approval_ignored`).
+ * A pending decision closed because its rollout ended (aborted, promoted, halted) is `ignored`, with
+ * `resolvedBy` the actor who ended the rollout.
  */
 export type DecisionStatus = string;
 
@@ -17,7 +19,7 @@ export interface DecisionRow {
   /** Kafka record timestamp, epoch ms */
   recordedAt: number;
   status: DecisionStatus;
-  /** who resolved a needs_approval decision, if a human did */
+  /** who resolved a needs_approval decision, if a human did (or who ended its rollout) */
   resolvedBy: string | null;
 }
 
@@ -34,14 +36,14 @@ export function decisionStatuses(
 ): Map<string, { status: string; by: string | null }> {
   const out = new Map<string, { status: string; by: string | null }>();
   for (const e of audit) {
-    let d: { outcome?: string; decisionId?: string };
+    let d: { outcome?: string; decisionId?: string; closedBy?: string };
     try {
       d = JSON.parse(e.details) as typeof d;
     } catch {
       continue;
     }
     if (e.kind === 'decision_received' && d.outcome !== 'duplicate_ignored' && d.outcome !== undefined)
-      out.set(e.subjectId, { status: d.outcome, by: null });
+      out.set(e.subjectId, { status: d.outcome, by: d.closedBy === undefined ? null : e.actor });
     else if (e.kind === 'approval' && d.decisionId !== undefined && d.outcome !== 'ignored') {
       const status =
         d.outcome === 'executed'
@@ -83,6 +85,29 @@ export async function listDecisions(deps: ReaderDeps, q: DecisionQuery = {}): Pr
         resolvedBy: s?.by ?? null,
       };
     });
+}
+
+/**
+ * The decision with this id and where it stands now (its rollout's audit trail read to the end), or
+ * undefined when it is not on the decisions topic.
+ */
+export async function findDecisionRow(
+  deps: ReaderDeps,
+  decisionId: string,
+): Promise<DecisionRow | undefined> {
+  const [decisions, audit] = await Promise.all([readTopic(deps, 'decisions'), readTopic(deps, 'audit')]);
+  const r = decisions.records.find((x) => x.value.decisionId === decisionId);
+  if (r === undefined) return undefined;
+  const rolloutId = r.value.rolloutId;
+  const s = decisionStatuses(audit.records.map((x) => x.value).filter((e) => e.rolloutId === rolloutId)).get(
+    decisionId,
+  );
+  return {
+    decision: r.value,
+    recordedAt: r.timestamp,
+    status: s?.status ?? 'unprocessed',
+    resolvedBy: s?.by ?? null,
+  };
 }
 
 /** The decision with this id, or undefined. */

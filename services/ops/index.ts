@@ -14,6 +14,7 @@ export {
 export {
   listDecisions,
   findDecision,
+  findDecisionRow,
   decisionStatuses,
   type DecisionRow,
   type DecisionQuery,

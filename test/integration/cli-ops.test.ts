@@ -241,10 +241,11 @@ test('who-served: the exact bundle at a time, from routing history or, once comp
 test('decisions list shows statuses from the audit trail; approve/reject scope checks; approvals are written', async () => {
   const d1 = decision('ro-dec', 'dec-1', ['stark', 'wayne'], { mode: 'needs_approval', tiers: ['free'] });
   const d2 = decision('ro-dec', 'dec-2', ['acme']);
+  const d3 = decision('ro-dec', 'dec-3', ['acme'], { mode: 'needs_approval' });
   const since = Date.now() - 1_000;
   await send(
     'decisions',
-    [d1, d2, d1].map((d) => ({ key: d.rolloutId, value: d })),
+    [d1, d2, d1, d3].map((d) => ({ key: d.rolloutId, value: d })),
   );
   const trail = chain(
     [
@@ -281,6 +282,7 @@ test('decisions list shows statuses from the audit trail; approve/reject scope c
     [
       ['dec-1', 'pending_approval'],
       ['dec-2', 'executed'],
+      ['dec-3', 'unprocessed'],
     ],
     'one row per decision id',
   );
@@ -306,6 +308,9 @@ test('decisions list shows statuses from the audit trail; approve/reject scope c
     'tier outside the decision',
   );
   assert.equal((await cli('approve', 'dec-1', '--tier', 'free')).code, 2, '--actor is required');
+  const early = await cli('approve', 'dec-3', '--actor', 'bob');
+  assert.equal(early.code, 1, 'reversion has not audited dec-3: an answer now would be ignored');
+  assert.match(early.stderr, /decision dec-3 is not audited by reversion yet/);
   const ok = await cli(
     'approve',
     'dec-1',

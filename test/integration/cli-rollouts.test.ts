@@ -8,12 +8,14 @@ import assert from 'node:assert/strict';
 import { mkdtempSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import type { Bundle } from '../../schemas/types.ts';
+import type { Bundle, RollbackDecision } from '../../schemas/types.ts';
 import * as k from '../../services/core/kafka.ts';
 import { ReversionService } from '../../services/reversion/service.ts';
 import { reversionTopics } from '../../services/reversion/testing/environment.ts';
 import { bundleInput, decision } from '../../services/reversion/testing/fixtures.ts';
 import type { RolloutStatusView } from '../../services/ops/rollout-status.ts';
+import { readTopic as readRecords } from '../../services/ops/topic-reader.ts';
+import type { ApprovalResult } from '../../services/cli/commands/approval-outcome.ts';
 import type { IssueResult } from '../../services/cli/rollouts/issue-command.ts';
 import { cliFor } from './cli-helpers.ts';
 import { cleanup, createTopics, testRuntime, uniqueName, waitFor } from './helpers.ts';
@@ -44,11 +46,8 @@ async function status(rolloutId: string): Promise<RolloutStatusView> {
   return r.json<RolloutStatusView>();
 }
 
-before(async () => {
-  await createTopics(rt.kafka, env.all);
-  stable = await register('model-a');
-  candidate = await register('model-b');
-  service = new ReversionService(rt, {
+function reversion(): ReversionService {
+  return new ReversionService(rt, {
     options: {},
     targets: [],
     delivery: { timeoutMs: 1_000, retries: 0, initialBackoffMs: 10, maxBackoffMs: 10 },
@@ -57,6 +56,28 @@ before(async () => {
     app: env.app,
     groupId: env.groupId,
   });
+}
+
+async function sendDecision(d: RollbackDecision): Promise<void> {
+  await producer.send({
+    topic: rt.codec.bindings.decisions.name,
+    acks: -1,
+    messages: [{ key: d.rolloutId, value: rt.codec.encode('decisions', d) }],
+  });
+  await waitFor(
+    async () =>
+      (await cli('decisions', 'list', '--rollout', d.rolloutId, '--json'))
+        .lines<{ decision: RollbackDecision; status: string }>()
+        .some((r) => r.decision.decisionId === d.decisionId && r.status === 'pending_approval'),
+    `${d.decisionId} pending`,
+  );
+}
+
+before(async () => {
+  await createTopics(rt.kafka, env.all);
+  stable = await register('model-a');
+  candidate = await register('model-b');
+  service = reversion();
   await service.start();
   producer = k.createIdempotentProducer(rt.kafka);
   await producer.connect();
@@ -267,4 +288,66 @@ test('approve executes a pending decision for one tier only; promote moves the r
     p.tenants.map((x) => `${x.tenantId}:${x.state}`),
     ['e1:promoted', 'f1:baseline', 'f2:baseline'],
   );
+});
+
+test('approve --wait reports a second answer as ignored; abort closes a pending decision at once', async () => {
+  const start = await cli(
+    'rollouts',
+    'start',
+    '--rollout',
+    'ro-w',
+    '--candidate',
+    candidate.bundleId,
+    '--baseline',
+    stable.bundleId,
+    '--percent',
+    '20',
+    '--tenants',
+    'we1:enterprise,wf1:free',
+    '--wait',
+  );
+  assert.equal(start.code, 0, start.stderr);
+  const opts = { mode: 'needs_approval' as const, tiers: ['enterprise', 'free'] };
+  await sendDecision(decision('ro-w', 'dec-w1', ['we1', 'wf1'], opts));
+
+  // Both answers are written while reversion is down, so both pass the CLI's pending check.
+  await service.stop();
+  const first = await cli('approve', 'dec-w1', '--tier', 'free', '--actor', 'bob');
+  assert.equal(first.code, 0, first.stderr);
+  const second = cli('reject', 'dec-w1', '--actor', 'carol', '--wait', '--json');
+  await waitFor(
+    async () =>
+      (await readRecords(rt, 'approvals')).records.filter((x) => x.value.decisionId === 'dec-w1').length ===
+      2,
+    'both answers written',
+  );
+  service = reversion();
+  await service.start();
+  const r = await second;
+  assert.equal(r.code, 1, r.stderr);
+  const outcome = r.json<ApprovalResult>();
+  assert.deepEqual([outcome.outcome, outcome.why], ['ignored', 'decision already executed']);
+  assert.match(r.stderr, /reject dec-w1: ignored by reversion: decision already executed/);
+
+  const late = await cli('approve', 'dec-w1', '--actor', 'dave');
+  assert.equal(late.code, 1);
+  assert.match(late.stderr, /decision dec-w1 is no longer pending: approved by bob/);
+
+  await sendDecision(decision('ro-w', 'dec-w2', ['we1'], opts));
+  assert.equal((await cli('rollouts', 'abort', 'ro-w', '--actor', 'erin', '--wait')).code, 0);
+  const rows = (await cli('decisions', 'list', '--rollout', 'ro-w', '--json')).lines<{
+    decision: RollbackDecision;
+    status: string;
+    resolvedBy: string | null;
+  }>();
+  assert.deepEqual(
+    rows.map((x) => [x.decision.decisionId, x.status, x.resolvedBy]),
+    [
+      ['dec-w1', 'approved', 'bob'],
+      ['dec-w2', 'ignored', 'erin'],
+    ],
+  );
+  const after = await cli('approve', 'dec-w2', '--actor', 'bob', '--wait');
+  assert.equal(after.code, 1);
+  assert.match(after.stderr, /decision dec-w2 is no longer pending: ignored by erin/);
 });

@@ -235,6 +235,41 @@ describe('reversion core properties', () => {
     );
   });
 
+  test('a pending decision is settled exactly once, and none stays pending on a rollout that ended', () => {
+    const w = world();
+    fc.assert(
+      fc.property(opSequence(40), (ops) => {
+        const state = createReversionState();
+        const asked = new Set<string>();
+        const settled = new Map<string, number>();
+        const settle = (key: string): void => void settled.set(key, (settled.get(key) ?? 0) + 1);
+        const at = times(ops);
+        ops.forEach((_, i) => {
+          for (const e of step(state, w, ops, i, at[i]!).audit) {
+            const d = JSON.parse(e.details) as { outcome?: string; closedBy?: string; decisionId?: string };
+            if (e.kind === 'decision_received' && d.outcome === 'pending_approval')
+              asked.add(`${e.rolloutId}/${e.subjectId}`);
+            else if (e.kind === 'approval_timeout' || (e.kind === 'decision_received' && d.closedBy))
+              settle(`${e.rolloutId}/${e.subjectId}`);
+            else if (e.kind === 'approval' && d.outcome !== 'ignored')
+              settle(`${e.rolloutId}/${d.decisionId}`);
+          }
+          for (const r of state.rollouts.values())
+            if (r.status !== 'running' && r.status !== 'paused') assert.deepEqual(r.pending, [], r.status);
+        });
+        const stillPending = new Set(
+          [...state.rollouts.values()].flatMap((r) =>
+            r.pending.map((p) => `${r.rolloutId}/${p.decision.decisionId}`),
+          ),
+        );
+        for (const [key, n] of settled) assert.equal(n, 1, `${key} settled ${n} times`);
+        for (const key of asked)
+          assert.ok(settled.has(key) !== stillPending.has(key), `${key} neither settled nor pending`);
+      }),
+      runs,
+    );
+  });
+
   test('the audit trail verifies, and a state restored from its encoding after every step behaves identically', () => {
     const w = world();
     fc.assert(

@@ -1,14 +1,18 @@
 /**
  * `backtrack approve|reject <decisionId>`: a human's answer to a needs_approval decision, as an
  * Approval on rollback.approvals.v1 (reversion executes it), optionally scoped to tiers or tenants.
+ * A decision is settled by its first answer (even a scoped one); a decision the audit trail already
+ * shows settled is refused here (exit 1). With `--wait`, prints reversion's audited outcome and exits 1
+ * unless it executed or rejected the decision as asked.
  */
-import type { Command } from 'commander';
+import { InvalidArgumentError, type Command } from 'commander';
 import { randomUUID } from 'node:crypto';
 import type { Approval } from '../../../schemas/types.ts';
-import { findDecision } from '../../ops/decisions.ts';
+import { findDecisionRow } from '../../ops/decisions.ts';
 import type { CliIo } from '../cli-io.ts';
 import { CliError, NotFoundError, UsageError } from '../errors.ts';
 import { actorOf, withCluster, writeJson } from '../io/cluster-command.ts';
+import { formatOutcome, sendApproval } from './approval-outcome.ts';
 
 interface ApprovalOpts {
   tier?: string[];
@@ -16,6 +20,8 @@ interface ApprovalOpts {
   actor?: string;
   reason?: string;
   json?: boolean;
+  wait?: boolean;
+  timeout: number;
 }
 
 const listArg = (v: string, prev: string[] = []): string[] => [
@@ -26,6 +32,12 @@ const listArg = (v: string, prev: string[] = []): string[] => [
     .filter((s) => s !== ''),
 ];
 
+const msArg = (v: string): number => {
+  const n = Number(v);
+  if (!Number.isSafeInteger(n) || n < 1) throw new InvalidArgumentError('expected ms >= 1');
+  return n;
+};
+
 async function answer(
   verdict: Approval['verdict'],
   decisionId: string,
@@ -34,8 +46,9 @@ async function answer(
   c: Command,
 ): Promise<void> {
   await withCluster(c, io, async (cluster) => {
-    const d = await findDecision(cluster, decisionId);
-    if (d === undefined) throw new NotFoundError(`decision ${decisionId} is not on the decisions topic`);
+    const row = await findDecisionRow(cluster, decisionId);
+    if (row === undefined) throw new NotFoundError(`decision ${decisionId} is not on the decisions topic`);
+    const d = row.decision;
     if (d.mode !== 'needs_approval' || d.dryRun)
       throw new CliError(
         `decision ${decisionId} is ${d.dryRun ? 'a dry run' : d.mode}; only needs_approval decisions take an answer`,
@@ -53,6 +66,16 @@ async function answer(
       throw new UsageError(
         `tenant(s) ${outside.join(', ')} not in the decision (tenants: ${d.tenantIds.join(', ')})`,
       );
+    if (row.status === 'unprocessed')
+      throw new CliError(
+        `decision ${decisionId} is not audited by reversion yet, an answer now would be ignored; retry shortly`,
+        true,
+      );
+    if (row.status !== 'pending_approval')
+      throw new CliError(
+        `decision ${decisionId} is no longer pending: ${row.status}${row.resolvedBy === null ? '' : ` by ${row.resolvedBy}`}; an answer now would be ignored`,
+        false,
+      );
     const approval: Approval = {
       approvalId: `${decisionId}:${verdict}:${randomUUID()}`,
       decisionId,
@@ -64,13 +87,8 @@ async function answer(
       reason: o.reason ?? '',
       answeredAt: Date.now(),
     };
-    const producer = await cluster.producer(['approvals']);
-    await producer.send({
-      topic: cluster.codec.bindings.approvals.name,
-      acks: -1,
-      messages: [{ key: d.rolloutId, value: cluster.codec.encode('approvals', approval) }],
-    });
-    if (o.json) writeJson(io, approval);
+    const r = await sendApproval(cluster, approval, { wait: o.wait === true, timeoutMs: o.timeout });
+    if (o.json) writeJson(io, o.wait ? r : approval);
     else {
       const scope =
         tiers.length + tenants.length === 0
@@ -79,7 +97,15 @@ async function answer(
       io.stdout.write(
         `${verdict === 'approve' ? 'approved' : 'rejected'} ${d.action} ${decisionId} on rollout ${d.rolloutId} for ${scope} [${approval.approvalId}]\n`,
       );
+      if (o.wait) io.stdout.write(formatOutcome(r));
     }
+    if (r.outcome === 'timeout')
+      throw new CliError(`${verdict} ${decisionId}: ${r.why ?? 'timed out'}`, true);
+    if (r.outcome === 'ignored' || r.outcome === 'refused')
+      throw new CliError(
+        `${verdict} ${decisionId}: ${r.outcome} by reversion: ${r.why ?? 'see the audit trail'}`,
+        false,
+      );
   });
 }
 
@@ -95,6 +121,11 @@ export function registerApprovalCommands(program: Command, io: CliIo): void {
       .option('--tenants <list>', 'limit to these tenants (comma-separated)', listArg)
       .requiredOption('--actor <name>', 'who answers (recorded in the audit trail)')
       .option('--reason <text>', 'why')
-      .option('--json', 'print the approval record as JSON')
+      .option(
+        '--wait',
+        "wait for reversion's outcome (executed, rejected, ignored, refused); exit 1 unless executed or rejected",
+      )
+      .option('--timeout <ms>', 'with --wait: give up after this long', msArg, 30_000)
+      .option('--json', 'print the approval record (with --wait: the outcome) as JSON')
       .action((decisionId: string, o: ApprovalOpts, c: Command) => answer(verdict, decisionId, o, io, c));
 }

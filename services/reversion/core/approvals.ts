@@ -1,6 +1,7 @@
 /**
  * Human answers to needs_approval decisions (rollback.approvals.v1) and approval timeouts.
- * A pending decision is resolved once: by the first approval, rejection or timeout.
+ * A pending decision is resolved once: by the first approval, rejection or timeout, or by the end of
+ * its rollout (abort, promote, halt; see close-pending.ts), which settles it `ignored`.
  */
 import type { Approval } from '../../../schemas/types.ts';
 import { emptyOutput, optionsOf, type ReversionContext, type ReversionOutput } from './context.ts';
@@ -70,7 +71,7 @@ export function tick(state: ReversionState, ctx: ReversionContext): ReversionOut
     const rollout = state.rollouts.get(id);
     if (rollout === undefined) continue;
     for (const p of rollout.pending.filter((x) => x.deadline <= ctx.nowMs))
-      timeOut(state, ctx, out, rollout, p);
+      if (rollout.pending.includes(p)) timeOut(state, ctx, out, rollout, p);
   }
   return out;
 }

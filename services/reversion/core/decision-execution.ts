@@ -3,6 +3,7 @@
  * `precheck` → `planDecision` → (caller audits) → `executeDecision`.
  */
 import type { RollbackDecision, RolloutTenant } from '../../../schemas/types.ts';
+import { closePending } from './close-pending.ts';
 import type { ReversionContext, ReversionOutput } from './context.ts';
 import { revertTenants } from './routing.ts';
 import { activeTenants, type ReversionState, type RolloutState } from './state.ts';
@@ -77,7 +78,7 @@ function inScope(t: RolloutTenant, scope: Scope | null): boolean {
   return scope.tenantIds.includes(t.tenantId) || scope.tiers.includes(t.tenantTier);
 }
 
-/** Carries out a prechecked, planned decision and marks it executed. */
+/** Carries out a prechecked, planned decision and marks it executed; a halt closes the rollout's other pending decisions. */
 export function executeDecision(
   state: ReversionState,
   ctx: ReversionContext,
@@ -119,4 +120,10 @@ export function executeDecision(
     }: ${why}`,
     decisionId: d.decisionId,
   });
+  if (halted)
+    closePending(state, ctx, out, rollout, {
+      actor,
+      subjectId: d.decisionId,
+      reason: `rollout ${rollout.rolloutId} halted by decision ${d.decisionId}`,
+    });
 }

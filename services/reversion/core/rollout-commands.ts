@@ -4,6 +4,7 @@
  */
 import type { RolloutCommand } from '../../../schemas/types.ts';
 import { emptyOutput, type ReversionContext, type ReversionOutput } from './context.ts';
+import { closePending } from './close-pending.ts';
 import { audit, refuse } from './record.ts';
 import { advanceRollout, startRollout, subjectOf, type Problem } from './rollout-onboard.ts';
 import { issueRouting, revertTenants } from './routing.ts';
@@ -93,6 +94,11 @@ function promote(
       actor: cmd.actor,
     });
   }
+  closePending(state, ctx, out, rollout, {
+    actor: cmd.actor,
+    subjectId: cmd.commandId,
+    reason: `rollout ${rollout.rolloutId} promoted by ${cmd.actor}${cmd.reason ? ` (${cmd.reason})` : ''}`,
+  });
   return null;
 }
 
@@ -120,6 +126,11 @@ function abort(
     rolloutId: rollout.rolloutId,
     severity: 'warning',
     summary: `Rollout ${rollout.rolloutId} aborted by ${cmd.actor}: ${result.routed.length} tenant(s) back on ${rollout.baselineBundleId}${result.refused.length > 0 ? `, ${result.refused.length} refused` : ''}`,
+  });
+  closePending(state, ctx, out, rollout, {
+    actor: cmd.actor,
+    subjectId: cmd.commandId,
+    reason: `rollout ${rollout.rolloutId} aborted by ${cmd.actor}${cmd.reason ? ` (${cmd.reason})` : ''}`,
   });
   return null;
 }
