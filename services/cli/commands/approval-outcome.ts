@@ -8,6 +8,7 @@ import type { Approval, AuditEvent } from '../../../schemas/types.ts';
 import { tailTopic, type Tail } from '../../ops/tail-topic.ts';
 import type { TopicRecord } from '../../ops/topic-reader.ts';
 import type { Cluster } from '../io/cluster.ts';
+import { settledWithin } from '../io/settled-within.ts';
 
 export interface ApprovalResult {
   approval: Approval;
@@ -64,13 +65,7 @@ export async function sendApproval(
       messages: [{ key: approval.rolloutId, value: cluster.codec.encode('approvals', approval) }],
     });
     if (!o.wait) return result;
-    let timer: NodeJS.Timeout | undefined;
-    const timedOut = await Promise.race([
-      settled.then(() => false),
-      new Promise<boolean>((resolve) => (timer = setTimeout(() => resolve(true), o.timeoutMs))),
-    ]);
-    clearTimeout(timer);
-    if (timedOut) {
+    if (!(await settledWithin(settled, o.timeoutMs))) {
       result.outcome = 'timeout';
       result.why = `no outcome from reversion in ${o.timeoutMs} ms (is it running?)`;
     }

@@ -8,6 +8,7 @@ import type { AuditEvent, RolloutCommand, RoutingCommand } from '../../../schema
 import type { Cluster } from '../io/cluster.ts';
 import { tailTopic, type Tail } from '../../ops/tail-topic.ts';
 import type { TopicRecord } from '../../ops/topic-reader.ts';
+import { settledWithin } from '../io/settled-within.ts';
 
 export interface IssueOptions {
   wait: boolean;
@@ -120,12 +121,7 @@ export async function issueRolloutCommand(
       messages: [{ key: cmd.rolloutId, value: cluster.codec.encode('rollouts', cmd) }],
     });
     if (!o.wait) return result;
-    let timer: NodeJS.Timeout | undefined;
-    const timedOut = await Promise.race([
-      settled.then(() => false),
-      new Promise<boolean>((resolve) => (timer = setTimeout(() => resolve(true), o.timeoutMs))),
-    ]);
-    clearTimeout(timer);
+    const timedOut = !(await settledWithin(settled, o.timeoutMs));
     if (timedOut) {
       result.missing = [...expect.keys()].sort();
       result.message = audited
