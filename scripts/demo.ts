@@ -57,13 +57,14 @@ async function main(): Promise<boolean> {
   await rt.codec.registerSchemas(Object.keys(topics) as TopicKey[]);
 
   const env = {
+    ...run.env,
     BACKTRACK_POLICY: POLICY,
     BACKTRACK_LOG_LEVEL: 'warn',
     BACKTRACK_STATE_DIR: proc.runStateDir(run.tag),
   };
   const names = ['signals', 'trigger', 'reversion'];
   for (const name of names) {
-    const p = proc.startService(name, run.tag, {
+    const p = proc.startService(name, {
       ...env,
       BACKTRACK_METRICS_PORT: String(await proc.freePort()),
     });

@@ -1,6 +1,7 @@
 /**
  * `npm run topology -- apply|plan|diagram`: creates missing topics (and reports differing ones),
  * shows the plan without changing anything, or prints / writes the Mermaid diagram into README.md.
+ * apply and plan use the deployment's names (BACKTRACK_APP_ID, BACKTRACK_TOPICS).
  */
 import { readFileSync, writeFileSync } from 'node:fs';
 import { Command } from 'commander';
@@ -10,7 +11,14 @@ import { createLogger } from '../services/core/logger.ts';
 import { applyTopology, describeExisting, formatPlan } from './apply.ts';
 import { readmeWithDiagram, renderMermaid } from './diagram.ts';
 import { planTopology } from './plan.ts';
-import { allTopicSpecs } from './topics.ts';
+import { deploymentTopicSpecs } from '../services/core/topic-bindings.ts';
+import type { TopicSpec } from './topics.ts';
+
+/** The topics of this deployment: BACKTRACK_APP_ID's changelogs, BACKTRACK_TOPICS' names. */
+function deploymentSpecs(): TopicSpec[] {
+  const config = loadConfig({ service: 'topology' });
+  return deploymentTopicSpecs(config.appId, config.topics);
+}
 
 async function withAdmin<T>(fn: (admin: ReturnType<typeof createAdmin>) => Promise<T>): Promise<T> {
   const config = loadConfig({ service: 'topology' });
@@ -33,7 +41,7 @@ program
   .description('create missing topics; report (never change) topics whose partitions or configs differ')
   .option('--strict', 'exit 3 when an existing topic differs from the registry')
   .action(async (opts: { strict?: boolean }) => {
-    const plan = await withAdmin((admin) => applyTopology(admin, allTopicSpecs()));
+    const plan = await withAdmin((admin) => applyTopology(admin, deploymentSpecs()));
     console.log(formatPlan(plan));
     if (opts.strict && plan.differences.length > 0) process.exitCode = 3;
   });
@@ -42,7 +50,7 @@ program
   .command('plan')
   .description('show what apply would do, change nothing')
   .action(async () => {
-    const specs = allTopicSpecs();
+    const specs = deploymentSpecs();
     const existing = await withAdmin((admin) =>
       describeExisting(
         admin,

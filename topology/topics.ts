@@ -135,7 +135,9 @@ export type TopicKey = keyof typeof topics;
 export const deadLetterTopic = (topic: string): string => `${topic}.dlq`;
 
 /** Compacted changelog of a state store, as Kafka Streams names them: `<app>-<store>-changelog`. */
-export const changelogTopic = (app: string, store: string): string => `backtrack-${app}-${store}-changelog`;
+/** The changelog of `store` of service `app` in deployment `appId` (BACKTRACK_APP_ID, default `backtrack`). */
+export const changelogTopic = (app: string, store: string, appId = 'backtrack'): string =>
+  `${appId}-${app}-${store}-changelog`;
 
 /** Internal topics owned by one service, with their partitions matching the input they shadow. */
 export const stateStores = {

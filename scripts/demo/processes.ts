@@ -1,7 +1,8 @@
 /**
  * Child processes of the demo: the local infrastructure (started only when nothing answers) and the
- * services, each a separate `node --import tsx scripts/demo/service-main.ts <name> <run>` with its log
- * in .data/demo/<name>.log and its state under .data/demo/run-<run>/ (removed when the run ends).
+ * services, each a separate `node --import tsx services/<name>/main.ts` (on the run's topics and groups
+ * through its environment, `DemoRun.env`) with its log in .data/demo/<name>.log and its state under
+ * .data/demo/run-<run>/ (removed when the run ends).
  */
 import { spawn, spawnSync, type ChildProcess } from 'node:child_process';
 import { createWriteStream, mkdirSync, readdirSync, rmSync } from 'node:fs';
@@ -65,14 +66,17 @@ export interface ServiceProcess {
   readonly log: string;
 }
 
-/** Starts `name` for run `tag`; its log (overwritten) is .data/demo/<name>.log. */
-export function startService(name: string, tag: string, env: Record<string, string>): ServiceProcess {
+/**
+ * Starts services/<name>/main.ts with `env` added to this process's; its log (overwritten) is
+ * .data/demo/<name>.log. It stops when this process goes (BACKTRACK_EXIT_ON_STDIN_EOF: its stdin is
+ * a pipe held open by this process).
+ */
+export function startService(name: string, env: Readonly<Record<string, string>>): ServiceProcess {
   mkdirSync(demoDir, { recursive: true });
   const log = join(demoDir, `${name}.log`);
   const out = createWriteStream(log, { flags: 'w' });
-  const child = spawn(process.execPath, ['--import', 'tsx', 'scripts/demo/service-main.ts', name, tag], {
-    env: { ...process.env, ...env },
-    // stdin stays open while the demo runs: service-main.ts stops when it closes (the demo died).
+  const child = spawn(process.execPath, ['--import', 'tsx', `services/${name}/main.ts`], {
+    env: { ...process.env, ...env, BACKTRACK_EXIT_ON_STDIN_EOF: '1' },
     stdio: ['pipe', 'pipe', 'pipe'],
   });
   child.stdout?.pipe(out);

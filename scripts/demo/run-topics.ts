@@ -1,26 +1,27 @@
 /**
  * The topics, consumer groups and changelogs of one demo run. Every run gets its own (the registry's
- * names prefixed `demo-<run>.`, services named `demo-<run>-<service>`), so it never resumes the offsets,
- * state or stream time of an earlier run, nor reads traffic other tools write to the default topics.
- * `removeRun` deletes them all (and the run's schema subjects) at the end.
+ * names prefixed `demo-<run>.`, app id `backtrack-demo-<run>`), so it never resumes the offsets, state
+ * or stream time of an earlier run, nor reads traffic other tools write to the default topics. A
+ * service joins the run through `run.env` (BACKTRACK_APP_ID, BACKTRACK_TOPICS). `removeRun` deletes
+ * them all (and the run's schema subjects) at the end.
  */
-import {
-  changelogTopic,
-  deadLetterTopic,
-  allTopicSpecs,
-  topics,
-  type TopicKey,
-} from '../../topology/topics.ts';
-import type { TopicSpec } from '../../topology/topics.ts';
+import { topics, type TopicKey, type TopicSpec } from '../../topology/topics.ts';
 import type { Codec } from '../../services/core/codec.ts';
+import {
+  deploymentTopicSpecs,
+  formatTopicRenames,
+  serviceNames,
+} from '../../services/core/topic-bindings.ts';
 import * as k from '../../services/core/kafka.ts';
 
 export interface DemoRun {
   readonly tag: string;
   /** Registry key → Kafka topic name of this run. */
   readonly rename: Readonly<Record<TopicKey, string>>;
-  /** The `app` of a service (changelog topic, group `backtrack-<app>`, state directory): `demo-<run>-<service>`. */
-  readonly app: (service: string) => string;
+  /** BACKTRACK_APP_ID of the run's services: `backtrack-demo-<run>`. */
+  readonly appId: string;
+  /** The environment that puts a service (services/<name>/main.ts) on this run's topics and groups. */
+  readonly env: Readonly<Record<'BACKTRACK_APP_ID' | 'BACKTRACK_TOPICS', string>>;
   /** Every topic of the run: the registry's, their dead-letter topics, the changelogs. */
   readonly specs: readonly TopicSpec[];
 }
@@ -28,23 +29,14 @@ export interface DemoRun {
 export function demoRun(tag: string): DemoRun {
   const keys = Object.keys(topics) as TopicKey[];
   const named = (name: string): string => `demo-${tag}.${name}`;
-  const app = (service: string): string => `demo-${tag}-${service}`;
+  const appId = `backtrack-demo-${tag}`;
   const rename = Object.fromEntries(keys.map((key) => [key, named(topics[key].name)])) as Record<
     TopicKey,
     string
   >;
-  const specs = allTopicSpecs().map((spec): TopicSpec => {
-    const own = spec.name.match(/^backtrack-(\w+)-(.+)-changelog$/);
-    if (own?.[1] !== undefined && own[2] !== undefined)
-      return { ...spec, name: changelogTopic(app(own[1]), own[2]) };
-    return { ...spec, name: named(spec.name) };
-  });
-  const known = new Set(specs.map((s) => s.name));
-  for (const key of keys) {
-    if (!known.has(rename[key]) || !known.has(deadLetterTopic(rename[key])))
-      throw new Error(`demo run: no topic for ${key}`);
-  }
-  return { tag, rename, app, specs };
+  const specs = deploymentTopicSpecs(appId, rename);
+  const env = { BACKTRACK_APP_ID: appId, BACKTRACK_TOPICS: formatTopicRenames(rename) };
+  return { tag, rename, appId, env, specs };
 }
 
 /** Deletes the run's consumer groups (every group id containing `demo-<run>`), topics and subjects. */
@@ -69,7 +61,7 @@ export async function waitForServices(
   services: readonly string[],
   timeoutMs: number,
 ): Promise<void> {
-  const groupIds = services.map((s) => `backtrack-${run.app(s)}`);
+  const groupIds = services.map((s) => serviceNames(run.appId, s).groupId);
   const admin = k.createAdmin(kafka);
   await admin.connect();
   try {

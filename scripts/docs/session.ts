@@ -2,12 +2,12 @@
  * A live environment on its own topics, for capturing the real output shown in docs/OPERATOR-GUIDE.md
  * and docs/RUNBOOK.md: `tsx scripts/docs/session.ts up <tag>` creates the topics of run `<tag>` (the
  * demo's naming, `demo-<tag>.<topic>`), starts signals, trigger and reversion as processes
- * (scripts/demo/service-main.ts, policy scripts/docs/docs-policy.yaml, metrics on 19461..19463) and
- * the console in-process (port 18080), writes `.data/docs/<tag>/env.sh` (BACKTRACK_TOPICS for the
- * CLI), then waits until bundles with modelVersionHash mv-2026-10 (stable) and mv-2026-11 (candidate)
- * are registered and drives 12 simulated tenants whose enterprise and pro requests are ×2 slower on the
- * candidate. Runs until SIGINT/SIGTERM. `tsx scripts/docs/session.ts down <tag>` deletes the run's
- * topics, groups, subjects and `.data/docs/<tag>`.
+ * (services/<name>/main.ts with the run's `env`, policy scripts/docs/docs-policy.yaml, metrics on
+ * 19461..19463) and the console in-process (port 18080), writes `.data/docs/<tag>/env.sh`
+ * (BACKTRACK_TOPICS for the CLI), then waits until bundles with modelVersionHash mv-2026-10 (stable)
+ * and mv-2026-11 (candidate) are registered and drives 12 simulated tenants whose enterprise and pro
+ * requests are ×2 slower on the candidate. Runs until SIGINT/SIGTERM. `tsx scripts/docs/session.ts
+ * down <tag>` deletes the run's topics, groups, subjects and `.data/docs/<tag>`.
  */
 import { spawn, type ChildProcess } from 'node:child_process';
 import { createWriteStream, mkdirSync, rmSync, writeFileSync } from 'node:fs';
@@ -50,17 +50,18 @@ await admin.connect();
 const plan = await applyTopology(admin, run.specs);
 await admin.disconnect();
 await rt.codec.registerSchemas(Object.keys(topics) as TopicKey[]);
-const topicsEnv = (Object.keys(run.rename) as TopicKey[]).map((key) => `${key}=${run.rename[key]}`).join(',');
-writeFileSync(join(dir, 'env.sh'), `export BACKTRACK_TOPICS='${topicsEnv}'\n`);
+writeFileSync(join(dir, 'env.sh'), `export BACKTRACK_TOPICS='${run.env.BACKTRACK_TOPICS}'\n`);
 say(`${plan.create.length} topics created; CLI settings in ${join(dir, 'env.sh')}`);
 
 const children: ChildProcess[] = [];
 const ports: Record<string, number> = { signals: 19461, trigger: 19462, reversion: 19463 };
 for (const name of ['signals', 'trigger', 'reversion']) {
   const out = createWriteStream(join(dir, `${name}.log`), { flags: 'a' });
-  const child = spawn(process.execPath, ['--import', 'tsx', 'scripts/demo/service-main.ts', name, tag], {
+  const child = spawn(process.execPath, ['--import', 'tsx', `services/${name}/main.ts`], {
     env: {
       ...process.env,
+      ...run.env,
+      BACKTRACK_EXIT_ON_STDIN_EOF: '1',
       BACKTRACK_POLICY: 'scripts/docs/docs-policy.yaml',
       BACKTRACK_STATE_DIR: join(dir, 'state'),
       BACKTRACK_METRICS_PORT: String(ports[name]),

@@ -1,8 +1,10 @@
 /**
  * console: `tsx services/console/main.ts` — the HTTP API and dashboard over alert scores, decisions,
  * approvals, audit, rollouts and routing. Environment: the core's keys plus those of config.ts
- * (BACKTRACK_CONSOLE_TOKENS required). /metrics and /healthz are served on the console's port.
+ * (BACKTRACK_CONSOLE_TOKENS required). /metrics and /healthz are served on the console's port. Its
+ * feed reads with a fresh group per instance, `<BACKTRACK_APP_ID>-console-<uuid>`.
  */
+import { randomUUID } from 'node:crypto';
 import { createServiceRuntime } from '../core/service-runtime.ts';
 import { installShutdown } from '../core/shutdown.ts';
 import { loadConsoleConfig } from './config.ts';
@@ -15,9 +17,11 @@ const service = new ConsoleService(rt, {
   limits: config.limits,
   port: config.port,
   host: config.host,
+  groupId: `${rt.names.groupId}-${randomUUID()}`,
 });
 const shutdown = installShutdown({
   logger: rt.logger,
+  exitOnStdinEof: config.core.exitOnStdinEof,
   steps: [{ name: 'console', run: () => service.stop() }],
 });
 try {

@@ -1,9 +1,11 @@
 /**
  * Environment-driven configuration, validated at start. A bad value stops the process with one line
  * per bad key: `BACKTRACK_METRICS_PORT: expected integer 1..65535, got "abc"`. Services add their own
- * keys through `extend`.
+ * keys through `extend`. BACKTRACK_APP_ID and BACKTRACK_TOPICS let several deployments (staging, prod,
+ * a demo) share one Kafka cluster: each its own consumer groups, changelogs and topics.
  */
 import { z } from 'zod';
+import type { TopicKey } from '../../topology/topics.ts';
 import { ConfigError } from './errors.ts';
 import {
   envBool,
@@ -15,11 +17,34 @@ import {
   envString,
   envUrl,
 } from './env-schema.ts';
+import { DEFAULT_APP_ID, parseTopicRenames, validAppId } from './topic-bindings.ts';
 
 export const logLevels = ['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent'] as const;
 export type LogLevel = (typeof logLevels)[number];
 export const saslMechanisms = ['plain', 'scram-sha-256', 'scram-sha-512'] as const;
 export type SaslMechanism = (typeof saslMechanisms)[number];
+
+const envAppId = () =>
+  z
+    .string()
+    .optional()
+    .transform((raw, ctx): string => {
+      const value = raw === undefined || raw.trim() === '' ? DEFAULT_APP_ID : raw.trim();
+      if (validAppId(value)) return value;
+      ctx.addIssue({ code: 'custom', message: 'expected 1..200 characters of a-z A-Z 0-9 . _ -' });
+      return z.NEVER;
+    });
+
+const envTopicRenames = () =>
+  z
+    .string()
+    .optional()
+    .transform((raw, ctx): Partial<Record<TopicKey, string>> => {
+      const parsed = parseTopicRenames(raw);
+      if ('renames' in parsed) return parsed.renames;
+      ctx.addIssue({ code: 'custom', message: parsed.error });
+      return z.NEVER;
+    });
 
 const coreShape = {
   KAFKA_BROKERS: envHostPorts('127.0.0.1:9092'),
@@ -35,6 +60,9 @@ const coreShape = {
   BACKTRACK_LOG_LEVEL: envEnum(logLevels, 'info'),
   BACKTRACK_METRICS_PORT: envInt(1, 65535, 9464),
   BACKTRACK_STATE_DIR: envString('.data/state'),
+  BACKTRACK_APP_ID: envAppId(),
+  BACKTRACK_TOPICS: envTopicRenames(),
+  BACKTRACK_EXIT_ON_STDIN_EOF: envBool(false),
 };
 
 /** Environment keys whose values are secrets: never logged (see `redactPaths` in logger.ts). */
@@ -56,6 +84,12 @@ export interface CoreConfig {
   readonly metricsPort: number;
   /** Root of local state (RocksDB stores), one sub-directory per service. */
   readonly stateDir: string;
+  /** Prefix of the service's consumer group and changelog topics (`serviceNames` in topic-bindings.ts). */
+  readonly appId: string;
+  /** Registry topics renamed for this deployment; the others keep the topology's names. */
+  readonly topics: Readonly<Partial<Record<TopicKey, string>>>;
+  /** Stop like SIGTERM when stdin closes (a child process whose parent has gone). */
+  readonly exitOnStdinEof: boolean;
 }
 
 export type Config<S extends z.ZodRawShape> = CoreConfig & { readonly extra: z.output<z.ZodObject<S>> };
@@ -92,7 +126,7 @@ function toCore(service: string, raw: Raw): CoreConfig {
     service,
     kafka: {
       brokers: raw.KAFKA_BROKERS,
-      clientId: raw.KAFKA_CLIENT_ID ?? `backtrack-${service}`,
+      clientId: raw.KAFKA_CLIENT_ID ?? `${raw.BACKTRACK_APP_ID}-${service}`,
       ...(mechanism !== null && username !== undefined && password !== undefined
         ? { sasl: { mechanism, username, password } }
         : {}),
@@ -109,6 +143,9 @@ function toCore(service: string, raw: Raw): CoreConfig {
     logLevel: raw.BACKTRACK_LOG_LEVEL,
     metricsPort: raw.BACKTRACK_METRICS_PORT,
     stateDir: raw.BACKTRACK_STATE_DIR,
+    appId: raw.BACKTRACK_APP_ID,
+    topics: raw.BACKTRACK_TOPICS,
+    exitOnStdinEof: raw.BACKTRACK_EXIT_ON_STDIN_EOF,
   };
 }
 

@@ -2,7 +2,8 @@
  * Graceful shutdown: on SIGTERM or SIGINT (or a fatal error) run the service's close steps in order —
  * typically runner.stop() (stop consuming, last commit, close processors and stores, disconnect), then
  * the metrics server — and exit 0; exit 1 if a step fails or the whole takes longer than `timeoutMs`.
- * A second signal exits at once.
+ * A second signal exits at once. With `exitOnStdinEof` (BACKTRACK_EXIT_ON_STDIN_EOF) the end of stdin
+ * stops the process like SIGTERM: a child whose parent holds its stdin open dies with that parent.
  */
 import type { Logger } from './logger.ts';
 
@@ -17,6 +18,10 @@ export interface ShutdownOptions {
   readonly signals?: readonly NodeJS.Signals[];
   /** ms */
   readonly timeoutMs?: number;
+  /** Also shut down (exit code 0) when `stdin` ends; default false. */
+  readonly exitOnStdinEof?: boolean;
+  /** Injected for tests; defaults to process.stdin. */
+  readonly stdin?: NodeJS.ReadableStream;
   /** Injected for tests; defaults to process.exit. */
   readonly exit?: (code: number) => void;
 }
@@ -69,9 +74,18 @@ export function installShutdown(options: ShutdownOptions): Shutdown {
     }
     void trigger(signal);
   };
+  const stdin = options.stdin ?? process.stdin;
+  const onStdinEnd = (): void => void trigger('stdin closed: the process that started this one has gone');
   for (const s of signals) process.on(s, onSignal);
+  if (options.exitOnStdinEof === true) {
+    stdin.once('end', onStdinEnd);
+    stdin.resume();
+  }
   return {
     trigger,
-    dispose: () => signals.forEach((s) => process.off(s, onSignal)),
+    dispose: () => {
+      signals.forEach((s) => process.off(s, onSignal));
+      if (options.exitOnStdinEof === true) stdin.off('end', onStdinEnd).pause();
+    },
   };
 }

@@ -14,6 +14,7 @@ rt.logger.info(
   'reversion configured',
 );
 const service = new ReversionService(rt, {
+  ...rt.names,
   options: config.options,
   targets: config.targets,
   delivery: config.delivery,
@@ -23,6 +24,7 @@ const service = new ReversionService(rt, {
 const server = await rt.metrics.serve(config.core.metricsPort);
 const shutdown = installShutdown({
   logger: rt.logger,
+  exitOnStdinEof: config.core.exitOnStdinEof,
   steps: [
     { name: 'reversion', run: () => service.stop() },
     { name: 'metrics', run: () => server.close() },
@@ -31,6 +33,7 @@ const shutdown = installShutdown({
 service.done.catch(() => void shutdown.trigger('runner failed', 1));
 try {
   await service.start();
+  rt.logger.info({ group: rt.names.groupId, metricsPort: server.port }, 'reversion started');
 } catch (err) {
   rt.logger.error({ err }, 'reversion failed to start');
   await shutdown.trigger('start failed', 1);

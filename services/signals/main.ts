@@ -1,8 +1,8 @@
 /**
  * signals: telemetry + evals (keyed by tenant) → windowed per-tenant state → SignalSnapshots on
  * alert.signals.v1 (keyed by rollout). Environment: the core's (KAFKA_BROKERS, SCHEMA_REGISTRY_URL,
- * BACKTRACK_STATE_DIR, BACKTRACK_METRICS_PORT, ...) plus BACKTRACK_POLICY (policy YAML; default the
- * built-in policy) and BACKTRACK_SIGNALS_CACHE_TENANTS.
+ * BACKTRACK_STATE_DIR, BACKTRACK_METRICS_PORT, BACKTRACK_APP_ID, BACKTRACK_TOPICS, ...) plus
+ * BACKTRACK_POLICY (policy YAML; default the built-in policy) and BACKTRACK_SIGNALS_CACHE_TENANTS.
  */
 import { readFileSync } from 'node:fs';
 import { loadConfig } from '../core/config.ts';
@@ -24,12 +24,14 @@ const policy =
   policyPath === undefined ? defaultPolicy() : parsePolicy(readFileSync(policyPath, 'utf8'), policyPath);
 const rt = createServiceRuntime(config);
 const service = new SignalsService(rt, {
+  ...rt.names,
   policy,
   cacheTenants: config.extra.BACKTRACK_SIGNALS_CACHE_TENANTS,
 });
 const server = await rt.metrics.serve(config.metricsPort);
 const shutdown = installShutdown({
   logger: rt.logger,
+  exitOnStdinEof: config.exitOnStdinEof,
   steps: [
     { name: 'signals', run: () => service.stop() },
     { name: 'metrics', run: () => server.close() },
@@ -38,7 +40,10 @@ const shutdown = installShutdown({
 service.done.catch(() => shutdown.trigger('runner failed', 1));
 try {
   await service.start();
-  rt.logger.info({ policy: policyPath ?? 'default', metricsPort: server.port }, 'signals started');
+  rt.logger.info(
+    { policy: policyPath ?? 'default', group: rt.names.groupId, metricsPort: server.port },
+    'signals started',
+  );
 } catch (err) {
   rt.logger.error({ err }, 'signals failed to start');
   await shutdown.trigger('start failed', 1);

@@ -1,7 +1,8 @@
 /**
  * trigger: signal snapshots + rollout commands (keyed by rollout) → ALERT scores on alert.scores.v1
  * and rollback decisions on rollback.decisions.v1, exactly-once. Environment: the core's
- * (KAFKA_BROKERS, SCHEMA_REGISTRY_URL, BACKTRACK_STATE_DIR, BACKTRACK_METRICS_PORT, ...) plus
+ * (KAFKA_BROKERS, SCHEMA_REGISTRY_URL, BACKTRACK_STATE_DIR, BACKTRACK_METRICS_PORT, BACKTRACK_APP_ID,
+ * BACKTRACK_TOPICS, ...) plus
  * BACKTRACK_POLICY (policy YAML; default the built-in policy) and BACKTRACK_TRIGGER_HOLD_MS (wall-clock
  * ms an incomplete window waits for tenants that went quiet before it is decided anyway, default 3 000;
  * a complete window is decided at once).
@@ -22,10 +23,11 @@ const policyPath = config.extra.BACKTRACK_POLICY;
 const policy =
   policyPath === undefined ? defaultPolicy() : parsePolicy(readFileSync(policyPath, 'utf8'), policyPath);
 const rt = createServiceRuntime(config);
-const runner = triggerRunner(rt, { policy, holdMs: config.extra.BACKTRACK_TRIGGER_HOLD_MS });
+const runner = triggerRunner(rt, { ...rt.names, policy, holdMs: config.extra.BACKTRACK_TRIGGER_HOLD_MS });
 const server = await rt.metrics.serve(config.metricsPort);
 const shutdown = installShutdown({
   logger: rt.logger,
+  exitOnStdinEof: config.exitOnStdinEof,
   steps: [
     { name: 'runner', run: () => runner.stop() },
     { name: 'metrics', run: () => server.close() },
@@ -34,7 +36,10 @@ const shutdown = installShutdown({
 runner.done.catch(() => shutdown.trigger('runner failed', 1));
 try {
   await runner.start();
-  rt.logger.info({ policy: policyPath ?? 'default', metricsPort: server.port }, 'trigger started');
+  rt.logger.info(
+    { policy: policyPath ?? 'default', group: rt.names.groupId, metricsPort: server.port },
+    'trigger started',
+  );
 } catch (err) {
   rt.logger.error({ err }, 'trigger failed to start');
   await shutdown.trigger('start failed', 1);

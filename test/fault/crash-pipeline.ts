@@ -1,6 +1,6 @@
 /**
- * The full pipeline with signals, trigger and reversion as child processes (scripts/demo/service-main.ts
- * on a run's own topics, groups and state), so a test can SIGKILL and restart them; the bundle registry,
+ * The full pipeline with signals, trigger and reversion as child processes (services/<name>/main.ts on
+ * a run's own topics, groups and state: `DemoRun.env`), so a test can SIGKILL and restart them; the bundle registry,
  * the gateway (simulator at accelerated event time) and readers run in the test process.
  */
 import { spawn, type ChildProcess } from 'node:child_process';
@@ -114,22 +114,20 @@ export class CrashPipeline {
     mkdirSync(this.dir, { recursive: true });
     const port = await freePort();
     const log = createWriteStream(join(this.dir, `${id}.log`), { flags: 'a' });
-    const proc = spawn(
-      process.execPath,
-      ['--import', 'tsx', 'scripts/demo/service-main.ts', name, this.tag],
-      {
-        cwd: ROOT,
-        env: {
-          ...process.env,
-          KAFKAJS_NO_PARTITIONER_WARNING: '1',
-          BACKTRACK_POLICY: 'policies/demo.yaml',
-          BACKTRACK_LOG_LEVEL: 'info',
-          BACKTRACK_STATE_DIR: join(this.dir, `state-${id}`),
-          BACKTRACK_METRICS_PORT: String(port),
-        },
-        stdio: ['pipe', 'pipe', 'pipe'],
+    const proc = spawn(process.execPath, ['--import', 'tsx', `services/${name}/main.ts`], {
+      cwd: ROOT,
+      env: {
+        ...process.env,
+        ...this.run.env,
+        BACKTRACK_EXIT_ON_STDIN_EOF: '1',
+        KAFKAJS_NO_PARTITIONER_WARNING: '1',
+        BACKTRACK_POLICY: 'policies/demo.yaml',
+        BACKTRACK_LOG_LEVEL: 'info',
+        BACKTRACK_STATE_DIR: join(this.dir, `state-${id}`),
+        BACKTRACK_METRICS_PORT: String(port),
       },
-    );
+      stdio: ['pipe', 'pipe', 'pipe'],
+    });
     let out = '';
     let ok = false;
     proc.stdout?.on('data', (d: Buffer) => {

@@ -11,8 +11,8 @@ import { loadConfig } from '../../core/config.ts';
 import { ConfigError } from '../../core/errors.ts';
 import * as k from '../../core/kafka.ts';
 import { createLogger } from '../../core/logger.ts';
-import { bindTopics } from '../../core/topic-bindings.ts';
-import { topics, type TopicKey } from '../../../topology/topics.ts';
+import { bindTopics, parseTopicRenames } from '../../core/topic-bindings.ts';
+import type { TopicKey } from '../../../topology/topics.ts';
 import type { ReaderDeps } from '../../ops/topic-reader.ts';
 import type { CliIo } from '../cli-io.ts';
 import { UsageError } from '../errors.ts';
@@ -44,20 +44,11 @@ export function addClusterFlags(program: Command): void {
     );
 }
 
-export function parseTopicRenames(spec: string | undefined): Partial<Record<TopicKey, string>> {
-  const out: Partial<Record<TopicKey, string>> = {};
-  for (const pair of (spec ?? '')
-    .split(',')
-    .map((s) => s.trim())
-    .filter((s) => s !== '')) {
-    const [key, name] = pair.split('=').map((s) => s.trim());
-    if (key === undefined || !(key in topics) || !name)
-      throw new UsageError(
-        `--topics: expected <key>=<name> with key in ${Object.keys(topics).join('|')}, got "${pair}"`,
-      );
-    out[key as TopicKey] = name;
-  }
-  return out;
+/** The `--topics` flag, parsed like BACKTRACK_TOPICS (services/core/topic-bindings.ts). */
+function parseTopicsFlag(spec: string): Partial<Record<TopicKey, string>> {
+  const parsed = parseTopicRenames(spec);
+  if ('error' in parsed) throw new UsageError(`--topics: ${parsed.error}`);
+  return parsed.renames;
 }
 
 export function openCluster(flags: ClusterFlags, io: CliIo): Cluster {
@@ -70,6 +61,7 @@ export function openCluster(flags: ClusterFlags, io: CliIo): Cluster {
         ...env,
         ...(flags.brokers === undefined ? {} : { KAFKA_BROKERS: flags.brokers }),
         ...(flags.registry === undefined ? {} : { SCHEMA_REGISTRY_URL: flags.registry }),
+        ...(flags.topics === undefined ? {} : { BACKTRACK_TOPICS: undefined }),
         BACKTRACK_LOG_LEVEL: env.BACKTRACK_LOG_LEVEL ?? 'silent',
       },
     });
@@ -85,7 +77,7 @@ export function openCluster(flags: ClusterFlags, io: CliIo): Cluster {
   const kafka = k.createKafka(config.kafka, logger, { retries: 2, connectionTimeout: 3_000 });
   const codec = new Codec({
     ...config.registry,
-    bindings: bindTopics(parseTopicRenames(flags.topics ?? env.BACKTRACK_TOPICS)),
+    bindings: bindTopics(flags.topics === undefined ? config.topics : parseTopicsFlag(flags.topics)),
   });
   let producer: Promise<k.Producer> | undefined;
   return {
