@@ -5,7 +5,7 @@
  * shows settled is refused here (exit 1). With `--wait`, prints reversion's audited outcome and exits 1
  * unless it executed or rejected the decision as asked.
  */
-import { InvalidArgumentError, type Command } from 'commander';
+import type { Command } from 'commander';
 import { randomUUID } from 'node:crypto';
 import type { Approval } from '../../../schemas/types.ts';
 import { findDecisionRow } from '../../ops/decisions.ts';
@@ -13,6 +13,7 @@ import type { CliIo } from '../cli-io.ts';
 import { CliError, NotFoundError, UsageError } from '../errors.ts';
 import { actorOf, withCluster, writeJson } from '../io/cluster-command.ts';
 import { formatOutcome, sendApproval } from './approval-outcome.ts';
+import { listArg, msArg } from '../io/option-args.ts';
 
 interface ApprovalOpts {
   tier?: string[];
@@ -23,20 +24,6 @@ interface ApprovalOpts {
   wait?: boolean;
   timeout: number;
 }
-
-const listArg = (v: string, prev: string[] = []): string[] => [
-  ...prev,
-  ...v
-    .split(',')
-    .map((s) => s.trim())
-    .filter((s) => s !== ''),
-];
-
-const msArg = (v: string): number => {
-  const n = Number(v);
-  if (!Number.isSafeInteger(n) || n < 1) throw new InvalidArgumentError('expected ms >= 1');
-  return n;
-};
 
 async function answer(
   verdict: Approval['verdict'],

@@ -6,6 +6,7 @@ import { randomUUID } from 'node:crypto';
 import type { RolloutCommand, RolloutStrategy } from '../../../schemas/types.ts';
 import type { CliIo } from '../cli-io.ts';
 import { actorOf } from '../io/cluster-command.ts';
+import { listArg, msArg } from '../io/option-args.ts';
 
 export interface CommonOpts {
   actor?: string;
@@ -32,19 +33,6 @@ const percentArg = (v: string): number => {
   if (!(n > 0 && n <= 100)) throw new InvalidArgumentError('expected a percentage in (0, 100]');
   return n;
 };
-export const listArg = (v: string, prev: string[] = []): string[] => [
-  ...prev,
-  ...v
-    .split(',')
-    .map((s) => s.trim())
-    .filter((s) => s !== ''),
-];
-const msArg = (v: string): number => {
-  const n = Number(v);
-  if (!Number.isSafeInteger(n) || n < 1) throw new InvalidArgumentError('expected ms >= 1');
-  return n;
-};
-
 export function withCommon(c: Command): Command {
   return c
     .option('--actor <name>', 'who issues it (default $BACKTRACK_ACTOR or $USER)')
