@@ -14,7 +14,8 @@
  */
 import { loadavg } from 'node:os';
 import { parseArgs } from 'node:util';
-import type { Outcome, SignalSnapshot, TelemetryEvent } from '../schemas/types.ts';
+import type { SignalSnapshot, TelemetryEvent } from '../schemas/types.ts';
+import { mulberry32, syntheticTelemetry, type SyntheticSpec } from './lib/synthetic-telemetry.ts';
 import {
   advanceStreamTime,
   closeWindows,
@@ -42,67 +43,22 @@ const RATE = Number(args['events-per-tenant-minute']);
 const DUPLICATES = Number(args['duplicate-share']);
 const CHUNK = 10_000;
 const T0 = 1_700_000_040_000;
-const spacingMs = 60_000 / (RATE * TENANTS);
 
-function mulberry32(seed: number): () => number {
-  let a = seed;
-  return () => {
-    a = (a + 0x6d2b79f5) | 0;
-    let t = Math.imul(a ^ (a >>> 15), 1 | a);
-    t = (t + Math.imul(t ^ (t >>> 7), 61 | t)) ^ t;
-    return ((t ^ (t >>> 14)) >>> 0) / 4_294_967_296;
-  };
-}
-const rand = mulberry32(42);
-const gauss = (): number => Math.sqrt(-2 * Math.log(1 - rand())) * Math.cos(2 * Math.PI * rand());
-const tiers = ['enterprise', 'pro', 'free'];
-const outcomes: Outcome[] = [
-  'tool_call_failure',
-  'json_parse_error',
-  'context_overflow',
-  'timeout',
-  'provider_error',
-];
+const spec: SyntheticSpec = {
+  tenants: TENANTS,
+  eventsPerTenantMinute: RATE,
+  canaryShare: CANARY_SHARE,
+  stableBundleId: 'b-stable',
+  candidateBundleId: 'b-candidate',
+  startMs: T0,
+  canaryLatencyFactor: 1.1,
+};
+const rand = mulberry32(7);
 
+/** `n` events from `from`, a share DUPLICATES of them re-sent (the previous event again). */
 function makeChunk(from: number, n: number): TelemetryEvent[] {
-  const out = new Array<TelemetryEvent>(n);
-  for (let j = 0; j < n; j++) {
-    const i = from + j;
-    if (j > 0 && rand() < DUPLICATES) {
-      out[j] = out[j - 1]!;
-      continue;
-    }
-    const tenant = Math.floor(rand() * TENANTS);
-    const canary = rand() < CANARY_SHARE;
-    const latencyMs = Math.exp(Math.log(canary ? 330 : 300) + 0.5 * gauss());
-    const err = rand() < 0.02;
-    out[j] = {
-      eventId: `ev-${i}`,
-      timestamp: Math.floor(T0 + i * spacingMs - rand() * 5000),
-      tenantId: `tenant-${tenant}`,
-      tenantTier: tiers[tenant % 3]!,
-      gatewayId: 'gw-1',
-      sessionId: null,
-      bundleId: canary ? 'b-candidate' : 'b-stable',
-      arm: canary ? 'canary' : 'stable',
-      latencyMs,
-      timeToFirstTokenMs: latencyMs / 5,
-      inputTokens: 500 + Math.floor(rand() * 1500),
-      outputTokens: 50 + Math.floor(rand() * 400),
-      costUsd: 0.002 + rand() * 0.01,
-      outcome: err ? outcomes[i % outcomes.length]! : 'ok',
-      toolCallsAttempted: i % 4,
-      toolCallsSucceeded: i % 4 === 3 ? 2 : i % 4,
-      outputChars: 200 + Math.floor(rand() * 2000),
-      refusal: rand() < 0.01,
-      retried: rand() < 0.02,
-      feedback: rand() < 0.05 ? (rand() < 0.3 ? 'down' : 'up') : 'none',
-      taskCompleted: rand() < 0.3 ? rand() < 0.9 : null,
-      policyViolation: rand() < 0.001,
-      piiScore: rand() < 0.5 ? rand() : null,
-      toxicity: rand() < 0.5 ? rand() * 0.2 : null,
-    };
-  }
+  const out = [...syntheticTelemetry(spec, from, n)];
+  for (let j = 1; j < n; j++) if (rand() < DUPLICATES) out[j] = out[j - 1]!;
   return out;
 }
 
@@ -163,7 +119,7 @@ const result = {
   tenants: TENANTS,
   canaryShare: CANARY_SHARE,
   eventsPerTenantMinute: RATE,
-  eventTimeMinutes: Math.round((EVENTS * spacingMs) / 60_000),
+  eventTimeMinutes: Math.round(EVENTS / (RATE * TENANTS)),
   eventsPerSecond: Math.round(EVENTS / totalS),
   eventsPerProcessCpuSecond: Math.round(EVENTS / (cpuMicros / 1e6)),
   observeOnlyEventsPerSecond: Math.round(EVENTS / (Number(observeNs) / 1e9)),

@@ -16,6 +16,8 @@ export interface SyntheticSpec {
   readonly startMs: number;
   readonly seed?: number;
   readonly tenantPrefix?: string;
+  /** Candidate latency over stable (default 1: the same distribution). */
+  readonly canaryLatencyFactor?: number;
 }
 
 export const TIERS = ['enterprise', 'pro', 'free'] as const;
@@ -40,7 +42,9 @@ export function* syntheticTelemetry(spec: SyntheticSpec, from: number, n: number
   for (let i = from; i < from + n; i++) {
     const tenant = Math.floor(rand() * spec.tenants);
     const canary = rand() < spec.canaryShare;
-    const latencyMs = Math.exp(Math.log(300) + 0.5 * gauss());
+    const latencyMs = Math.exp(
+      Math.log(300 * (canary ? (spec.canaryLatencyFactor ?? 1) : 1)) + 0.5 * gauss(),
+    );
     const err = rand() < 0.02;
     yield {
       eventId: `ev-${i}`,
