@@ -12,7 +12,19 @@ export interface DemoBundles {
   readonly line: string;
 }
 
-export async function registerDemoBundles(registry: BundleRegistry): Promise<DemoBundles> {
+export interface DemoBundleOptions {
+  /** Recorded as the registering actor (default `demo`). */
+  readonly actor?: string;
+  /** Model version hashes of stable and candidate (default mv-2026-10, mv-2026-11); unique ones make unique ids. */
+  readonly modelVersions?: readonly [string, string];
+}
+
+export async function registerDemoBundles(
+  registry: BundleRegistry,
+  options: DemoBundleOptions = {},
+): Promise<DemoBundles> {
+  const actor = options.actor ?? 'demo';
+  const [stableVersion, candidateVersion] = options.modelVersions ?? ['mv-2026-10', 'mv-2026-11'];
   const base = {
     modelId: 'acme-llm',
     promptTemplateVersion: 'support-v41',
@@ -22,16 +34,16 @@ export async function registerDemoBundles(registry: BundleRegistry): Promise<Dem
     stateVersion: 's7',
     supportedTiers: ['enterprise', 'pro', 'free'],
   };
-  const stable = await registry.register({ ...base, modelVersionHash: 'mv-2026-10' }, 'demo');
+  const stable = await registry.register({ ...base, modelVersionHash: stableVersion }, actor);
   const candidate = await registry.register(
     {
       ...base,
-      modelVersionHash: 'mv-2026-11',
+      modelVersionHash: candidateVersion,
       promptTemplateVersion: 'support-v42',
       promptTemplateHash: 'sha256:9a07',
       parentBundleId: stable.bundle.bundleId,
     },
-    'demo',
+    actor,
   );
   return {
     stable: stable.bundle,

@@ -18,6 +18,7 @@ import { triggerRunner } from '../../services/trigger/trigger-service.ts';
 import type { TestRuntime } from '../integration/helpers.ts';
 import type { Closers } from './closers.ts';
 import type { E2eTopics } from './e2e-topics.ts';
+import { registerDemoBundles } from '../../scripts/demo/bundles.ts';
 
 export interface ServiceSettings {
   readonly closers: Closers;
@@ -76,29 +77,13 @@ export async function startServices(
   ]);
 }
 
-/** A stable bundle and a candidate (new model version and prompt) whose ids are unique to the run. */
+/** The demo's stable and candidate bundles (new model version and prompt), with ids unique to the run. */
 export async function registerBundles(registry: BundleRegistry, tag: string): Promise<[Bundle, Bundle]> {
-  const base = {
-    modelId: 'acme-llm',
-    promptTemplateVersion: 'support-v41',
-    promptTemplateHash: 'sha256:4f1c',
-    config: { temperature: 0.2, maxTools: 8 },
-    toolSchemaVersion: '3.2.0',
-    stateVersion: 's7',
-    supportedTiers: ['enterprise', 'pro', 'free'],
-  };
-  const stable = await registry.register({ ...base, modelVersionHash: `mv-${tag}-a` }, 'e2e');
-  const candidate = await registry.register(
-    {
-      ...base,
-      modelVersionHash: `mv-${tag}-b`,
-      promptTemplateVersion: 'support-v42',
-      promptTemplateHash: 'sha256:9a07',
-      parentBundleId: stable.bundle.bundleId,
-    },
-    'e2e',
-  );
-  return [stable.bundle, candidate.bundle];
+  const { stable, candidate } = await registerDemoBundles(registry, {
+    actor: 'e2e',
+    modelVersions: [`mv-${tag}-a`, `mv-${tag}-b`],
+  });
+  return [stable, candidate];
 }
 
 export interface GatewaySettings {
