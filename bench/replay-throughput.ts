@@ -4,12 +4,16 @@
  * Prints records/s per run (wall clock and process CPU, which varies less on a shared machine) and the
  * best run as a JSON line. Target: ≥ 200 000 records/s on one core.
  * `--input-only` replaces the detection stages with a counter, to measure the input path alone.
+ * `--baseline <dir>` also runs the replay of another checkout (e.g. `git worktree add /tmp/base HEAD`, with
+ * node_modules linked) in the same process, alternating with this one run by run, so that both see the
+ * same machine load; the JSON line then carries `baseline` rates too.
  *
  *   npx tsx bench/make-replay-input.ts        # once
  *   npx tsx bench/replay-throughput.ts [--input bench/out/replay-input.jsonl] [--runs 3] [--input-only]
  *   node --cpu-prof --cpu-prof-dir=bench/out --import tsx bench/replay-throughput.ts --runs 1
  */
 import { existsSync } from 'node:fs';
+import { resolve } from 'node:path';
 import { parseArgs } from 'node:util';
 import { Writable } from 'node:stream';
 import { runReplay, type ReplaySink } from '../services/cli/replay/run-replay.ts';
@@ -46,6 +50,7 @@ async function main(): Promise<void> {
       input: { type: 'string', default: DEFAULT_INPUT },
       runs: { type: 'string', default: '3' },
       'input-only': { type: 'boolean', default: false },
+      baseline: { type: 'string' },
     },
   });
   const inputOnly = values['input-only'];
@@ -54,41 +59,83 @@ async function main(): Promise<void> {
     process.exitCode = 1;
     return;
   }
-  const results: number[] = [];
-  const cpuRates: number[] = [];
+  const variants: Variant[] = [{ name: 'current', runReplay, createReplaySession, wall: [], cpu: [] }];
+  if (values.baseline !== undefined) variants.push(await loadVariant(values.baseline));
   for (let run = 1; run <= Number(values.runs); run++) {
-    const sink = new CountingSink();
-    let invalid = 0;
-    const started = performance.now();
-    const cpuBefore = process.cpuUsage();
-    const summary = await runReplay({
-      input: { path: values.input },
-      output: sink,
-      session: inputOnly ? countingSession() : createReplaySession(),
-      onInvalid: () => invalid++,
-    });
-    const seconds = (performance.now() - started) / 1000;
-    const cpu = process.cpuUsage(cpuBefore);
-    const cpuSeconds = (cpu.user + cpu.system) / 1e6;
-    const rate = Math.round(summary.records / seconds);
-    results.push(rate);
-    cpuRates.push(Math.round(summary.records / cpuSeconds));
-    process.stderr.write(
-      `run ${run}: ${summary.records} records in ${seconds.toFixed(2)} s = ${rate.toLocaleString('en-US')} records/s ` +
-        `(${cpuSeconds.toFixed(2)} s CPU = ${cpuRates[cpuRates.length - 1]!.toLocaleString('en-US')} records/CPU-s); ` +
-        `${sink.lines} decisions, ${summary.snapshots} snapshots, ${invalid} invalid, heap ${Math.round(process.memoryUsage().heapUsed / 2 ** 20)} MiB\n`,
-    );
+    const order = run % 2 === 1 ? variants : [...variants].reverse();
+    for (const v of order) await measure(v, run, values.input, inputOnly);
   }
+  const [current, baseline] = variants;
   process.stdout.write(
     JSON.stringify({
       bench: inputOnly ? 'replay-input-path' : 'replay-throughput',
       input: values.input,
-      recordsPerSec: Math.max(...results),
-      recordsPerCpuSec: Math.max(...cpuRates),
-      runs: results,
-      cpuRuns: cpuRates,
+      ...ratesOf(current!),
+      ...(baseline ? { baseline: { dir: values.baseline, ...ratesOf(baseline) } } : {}),
     }) + '\n',
   );
+}
+
+interface Variant {
+  name: string;
+  runReplay: typeof runReplay;
+  createReplaySession: typeof createReplaySession;
+  wall: number[];
+  cpu: number[];
+}
+
+async function loadVariant(dir: string): Promise<Variant> {
+  const root = resolve(dir);
+  const run = (await import(`${root}/services/cli/replay/run-replay.ts`)) as { runReplay: typeof runReplay };
+  const replay = (await import(`${root}/services/detect/replay/index.ts`)) as {
+    createReplaySession: typeof createReplaySession;
+  };
+  return {
+    name: 'baseline',
+    runReplay: run.runReplay,
+    createReplaySession: replay.createReplaySession,
+    wall: [],
+    cpu: [],
+  };
+}
+
+async function measure(v: Variant, run: number, input: string, inputOnly: boolean): Promise<void> {
+  const sink = new CountingSink();
+  let invalid = 0;
+  const started = performance.now();
+  const cpuBefore = process.cpuUsage();
+  const summary = await v.runReplay({
+    input: { path: input },
+    output: sink,
+    session: inputOnly ? countingSession() : v.createReplaySession(),
+    onInvalid: () => invalid++,
+  });
+  const seconds = (performance.now() - started) / 1000;
+  const cpu = process.cpuUsage(cpuBefore);
+  const cpuSeconds = (cpu.user + cpu.system) / 1e6;
+  const rate = Math.round(summary.records / seconds);
+  const cpuRate = Math.round(summary.records / cpuSeconds);
+  v.wall.push(rate);
+  v.cpu.push(cpuRate);
+  process.stderr.write(
+    `run ${run}${v.name === 'current' ? '' : ` (${v.name})`}: ${summary.records} records in ${seconds.toFixed(2)} s = ${rate.toLocaleString('en-US')} records/s ` +
+      `(${cpuSeconds.toFixed(2)} s CPU = ${cpuRate.toLocaleString('en-US')} records/CPU-s); ` +
+      `${sink.lines} decisions, ${summary.snapshots} snapshots, ${invalid} invalid, heap ${Math.round(process.memoryUsage().heapUsed / 2 ** 20)} MiB\n`,
+  );
+}
+
+function ratesOf(v: Variant): {
+  recordsPerSec: number;
+  recordsPerCpuSec: number;
+  runs: number[];
+  cpuRuns: number[];
+} {
+  return {
+    recordsPerSec: Math.max(...v.wall),
+    recordsPerCpuSec: Math.max(...v.cpu),
+    runs: v.wall,
+    cpuRuns: v.cpu,
+  };
 }
 
 await main();

@@ -49,15 +49,30 @@ export function storeArm(w: ArmWindow): StoredArm {
   const metrics: Record<string, MetricAggregate> = {};
   const names = Object.keys(w.metrics);
   if (!isSorted(names)) names.sort();
-  for (const name of names) {
+  const at = new Array<number>(names.length);
+  let width = 0;
+  for (let i = 0; i < names.length; i++) {
+    const slot = 3 * slotOf(names[i]!);
+    at[i] = slot;
+    if (slot + 3 > width) width = slot + 3;
+  }
+  const sums = new Float64Array(width);
+  for (let i = 0; i < names.length; i++) {
+    const name = names[i]!;
     const a = w.metrics[name]!;
-    metrics[name] = { count: a.count, sum: a.sum + 0, sumSq: a.sumSq + 0 };
+    const m = { count: a.count, sum: a.sum + 0, sumSq: a.sumSq + 0 };
+    metrics[name] = m;
+    const slot = at[i]!;
+    sums[slot] = m.count + 0;
+    sums[slot + 1] = m.sum;
+    sums[slot + 2] = m.sumSq;
   }
   const bytes = w.latencySketch;
   const buffer = Buffer.from(bytes.buffer, bytes.byteOffset, bytes.byteLength);
   const arm = { requests: w.requests, metrics, sketch: bytes.length > 0 ? buffer.toString('base64') : '' };
   try {
-    single.set(arm, sumArms([arm], bytes.length > 0 ? decodeSketchBytes(buffer) : null));
+    const sketch = bytes.length > 0 ? decodeSketchBytes(buffer) : null;
+    single.set(arm, { requests: arm.requests + 0, sums, handedOut: [], sketch });
   } catch {
     // undecodable bytes fail where the arm is first read, as before
   }

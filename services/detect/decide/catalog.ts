@@ -59,11 +59,14 @@ export function checkById(id: string): CheckDef {
   return c;
 }
 
-/** Runs every check that has enough samples; findings in catalog order. */
-export function runChecks(c: Spans, b: Spans, ctx: CheckContext): Finding[] {
+/**
+ * Runs every check that has enough samples; findings in catalog order. `leveledOnly`: only the findings
+ * whose level is not 'none' (the others are not built).
+ */
+export function runChecks(c: Spans, b: Spans, ctx: CheckContext, leveledOnly = false): Finding[] {
   const out: Finding[] = [];
   for (const def of CHECKS) {
-    const f = def.evaluate(c, b, ctx);
+    const f = def.evaluate(c, b, ctx, leveledOnly);
     if (f) out.push(f);
   }
   return out;

@@ -49,7 +49,8 @@ export interface CheckDef {
   readonly id: string;
   readonly component: Component;
   readonly trigger: boolean;
-  evaluate(c: Spans, b: Spans, ctx: CheckContext): Finding | null;
+  /** `leveledOnly`: null instead of a finding whose level is 'none' (saves building it) */
+  evaluate(c: Spans, b: Spans, ctx: CheckContext, leveledOnly?: boolean): Finding | null;
 }
 
 interface Thresholds {
@@ -134,7 +135,7 @@ interface RateSpec {
   readonly th: ThresholdsOf;
 }
 
-function rateOn(r: RateSpec, c: Spans, b: Spans, ctx: CheckContext): Finding | null {
+function rateOn(r: RateSpec, c: Spans, b: Spans, ctx: CheckContext, leveledOnly: boolean): Finding | null {
   const span = spanFor(c, ctx, r.def.id);
   const ca = metricOf(c[span], r.def.id);
   const ba = metricOf(b[span], r.def.id);
@@ -156,6 +157,7 @@ function rateOn(r: RateSpec, c: Spans, b: Spans, ctx: CheckContext): Finding | n
     level = maxLevel(level, byRate);
     severity = Math.max(severity, byRate === 'act' ? 1 : 0.5);
   }
+  if (leveledOnly && level === 'none') return null;
   const minutes = ctx.minutes[span];
   const o: Outcome = {
     level,
@@ -185,7 +187,7 @@ export function rateCheck(id: string, component: Component, th: ThresholdsOf, tr
   const spec = metricSpec(id);
   const def = { id, component, trigger };
   const r: RateSpec = { def, label: spec.label, sign: harmSign(spec.harm), th };
-  return { ...def, evaluate: (c, b, ctx) => rateOn(r, c, b, ctx) };
+  return { ...def, evaluate: (c, b, ctx, leveledOnly = false) => rateOn(r, c, b, ctx, leveledOnly) };
 }
 
 interface MeanSpec extends RateSpec {
@@ -194,7 +196,7 @@ interface MeanSpec extends RateSpec {
   readonly unit: string;
 }
 
-function meanOn(m: MeanSpec, c: Spans, b: Spans, ctx: CheckContext): Finding | null {
+function meanOn(m: MeanSpec, c: Spans, b: Spans, ctx: CheckContext, leveledOnly: boolean): Finding | null {
   const span = spanFor(c, ctx, m.def.id);
   const ca = metricOf(c[span], m.def.id);
   const ba = metricOf(b[span], m.def.id);
@@ -207,6 +209,7 @@ function meanOn(m: MeanSpec, c: Spans, b: Spans, ctx: CheckContext): Finding | n
     m.scale === 'delta' ? sign * (t.candidate - t.baseline) : m.both ? Math.abs(relative) : sign * relative;
   const z = m.both ? Math.abs(t.z) : sign * t.z;
   const g = grade(effect, z, flag, act, ctx.stats);
+  if (leveledOnly && g.level === 'none') return null;
   const minutes = ctx.minutes[span];
   const o: Outcome = {
     level: g.level,
@@ -252,7 +255,7 @@ export function meanCheck(
     both: spec.harm === 'both',
     unit: spec.unit,
   };
-  return { ...def, evaluate: (c, b, ctx) => meanOn(m, c, b, ctx) };
+  return { ...def, evaluate: (c, b, ctx, leveledOnly = false) => meanOn(m, c, b, ctx, leveledOnly) };
 }
 
 function ratioOn(c: ArmView, b: ArmView, q: number, ctx: CheckContext): QuantileRatio | null {
@@ -270,11 +273,13 @@ export function quantileCheck(id: string, q: number, rule: boolean): CheckDef {
   const label = `p${Math.round(q * 100)} latency`;
   return {
     ...def,
-    evaluate(c, b, ctx) {
+    evaluate(c, b, ctx, leveledOnly = false) {
       const flag = ctx.tier.latency.flag.p95Ratio - 1;
       const act = ctx.tier.latency.act.p95Ratio - 1;
       const onAct = ctx.span === 'flag' ? null : ratioOn(c.act, b.act, q, ctx);
-      const onFlag = rule && ctx.span !== 'act' ? ratioOn(c.flag, b.flag, q, ctx) : null;
+      const sameAsAct = ctx.span !== 'flag' && c.flag === c.act && b.flag === b.act;
+      const onFlag =
+        rule && ctx.span !== 'act' ? (sameAsAct ? onAct : ratioOn(c.flag, b.flag, q, ctx)) : null;
       if (!onAct && !onFlag) return null;
       const gAct = onAct
         ? rule
@@ -290,6 +295,7 @@ export function quantileCheck(id: string, q: number, rule: boolean): CheckDef {
       const [r, g, minutes, span] = useAct
         ? [onAct, gAct, ctx.minutes.act, 'act' as const]
         : [onFlag!, gFlag!, ctx.minutes.flag, 'flag' as const];
+      if (leveledOnly && g.level === 'none') return null;
       const severity = Math.max(gAct?.severity ?? 0, gFlag?.severity ?? 0);
       const o: Outcome = {
         level: g.level,

@@ -35,6 +35,14 @@ export function zFromUpperTail(p: number): number {
   return Math.min(Z_CAP, z);
 }
 
+/** The log terms of the tail being summed, kept between calls (each is computed once per call). */
+let scratch = new Float64Array(256);
+
+function scratchOf(length: number): Float64Array {
+  if (scratch.length < length) scratch = new Float64Array(Math.max(length, 2 * scratch.length));
+  return scratch;
+}
+
 /**
  * Fisher's exact test as a signed z: `x` successes among `n` drawn from `N` items of which `K` are
  * successes (hypergeometric). The tail on the side of the observed deviation, including x, is converted
@@ -47,10 +55,15 @@ export function hypergeometricZ(x: number, n: number, K: number, N: number): num
   const upper = x > mean;
   const from = upper ? x : Math.max(0, n - (N - K));
   const to = upper ? Math.min(n, K) : x;
+  const terms = scratchOf(to - from + 1);
   let top = -Infinity;
-  for (let i = from; i <= to; i++) top = Math.max(top, lnChoose(K, i) + lnChoose(N - K, n - i));
+  for (let i = from; i <= to; i++) {
+    const term = lnChoose(K, i) + lnChoose(N - K, n - i);
+    terms[i - from] = term;
+    top = Math.max(top, term);
+  }
   let sum = 0;
-  for (let i = from; i <= to; i++) sum += Math.exp(lnChoose(K, i) + lnChoose(N - K, n - i) - top);
+  for (let i = from; i <= to; i++) sum += Math.exp(terms[i - from]! - top);
   const p = Math.min(1, Math.exp(top + Math.log(sum) - lnChoose(N, n)));
   const z = zFromUpperTail(p);
   return upper ? z : -z;

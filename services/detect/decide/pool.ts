@@ -159,7 +159,7 @@ export function assessPools(state: RolloutState, policy: Policy, windowEnd: numb
         policy,
         tp,
       };
-      const flagged = runChecks(run.cand, run.base, ctx).filter(
+      const flagged = runChecks(run.cand, run.base, ctx, true).filter(
         (f) => f.trigger && f.level !== 'none' && (tier !== '*' || !byTier.has(f.check)),
       );
       const robust = flagged

@@ -78,12 +78,20 @@ function pooledQuantile(c: Sketch, b: Sketch, q: number): number {
   const target = (1 - q) * (c.count + b.count);
   let lo = Math.max(Math.min(quantileOf(c, 0), quantileOf(b, 0)), 1e-9);
   let hi = Math.max(quantileOf(c, 1), quantileOf(b, 1), lo);
+  const shared = c.mapping === b.mapping;
   for (let i = 0; i < 24 && hi / lo > 1.001; i++) {
     const mid = Math.sqrt(lo * hi);
-    if (countAbove(c, mid) + countAbove(b, mid) > target) lo = mid;
+    if (pooledAbove(c, b, mid, shared) > target) lo = mid;
     else hi = mid;
   }
   return hi;
+}
+
+/** countAbove(c, v) + countAbove(b, v), mapping `v` to its key once when both sketches share the mapping. */
+function pooledAbove(c: Sketch, b: Sketch, v: number, shared: boolean): number {
+  if (!shared || v <= c.mapping.minPossible) return countAbove(c, v) + countAbove(b, v);
+  const key = c.mapping.key(v);
+  return c.positive.countAbove(key) + b.positive.countAbove(key);
 }
 
 /**

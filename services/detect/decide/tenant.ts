@@ -138,7 +138,7 @@ function sharedWithHistory(
     source: 'own_history',
     baselineLabel: baselineLabel('own_history', t.tier),
   };
-  const alike = runChecks(cand, history, hctx).filter(
+  const alike = runChecks(cand, history, hctx, true).filter(
     (f: Finding) =>
       f.level !== 'none' &&
       movedAlike(f, { now: base, before: history }, hctx, policy.statistics.guard.share),
