@@ -23,7 +23,12 @@ describe('logger', () => {
     const logger = createLogger({ service: 'signals', level: 'info', destination: stream });
     const config = loadConfig({
       service: 'signals',
-      env: { KAFKA_SASL_MECHANISM: 'plain', KAFKA_SASL_USERNAME: 'u', KAFKA_SASL_PASSWORD: 'hunter2' },
+      env: {
+        KAFKA_SASL_MECHANISM: 'plain',
+        KAFKA_SASL_USERNAME: 'u',
+        KAFKA_SASL_PASSWORD: 'hunter2',
+        KAFKA_SSL: 'true',
+      },
     });
     partitionLogger(logger, 'agent.telemetry.v1', 3).info({ config }, 'starting');
     logger.info({ env: { KAFKA_SASL_PASSWORD: 'hunter2' }, password: 'hunter2' }, 'raw');
