@@ -17,7 +17,6 @@ const services: Record<string, ReadonlyArray<(m: Metrics) => unknown>> = {
   gateway: [producerMetrics, followerMetrics],
 };
 
-
 interface Family {
   readonly service: string;
   readonly name: string;
