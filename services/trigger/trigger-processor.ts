@@ -25,6 +25,7 @@ import {
   initialRolloutState,
   observeRolloutCommand,
   type RolloutState,
+  ALERT_FIELDS,
 } from '../detect/decide/index.ts';
 import type { Policy } from '../detect/policy/index.ts';
 import { boundedLabel } from '../core/metrics.ts';
@@ -47,17 +48,6 @@ export interface TriggerProcessorOptions {
   /** Decoded rollout states cached per partition (default 1 000). */
   readonly cacheRollouts?: number;
 }
-
-const ALERT_COMPONENTS = [
-  'anomaly',
-  'latency',
-  'errors',
-  'regression',
-  'breadth',
-  'cost',
-  'safety',
-  'composite',
-] as const satisfies ReadonlyArray<keyof AlertScore>;
 
 export class TriggerProcessor implements Processor<TriggerInput> {
   readonly #policy: Policy;
@@ -172,7 +162,7 @@ export class TriggerProcessor implements Processor<TriggerInput> {
       this.#ctx.forward('scores', score.rolloutId, score);
       const tier = boundedLabel(score.tenantTier, this.#tiers);
       this.#metrics.scores.inc({ tier, verdict: score.verdict });
-      for (const component of ALERT_COMPONENTS)
+      for (const component of ALERT_FIELDS)
         this.#metrics.alertComponents.observe({ component, tier }, score[component]);
     }
     for (const d of decisions) {

@@ -11,6 +11,7 @@ import type {
   SignalSnapshot,
 } from '../../schemas/types.ts';
 import {
+  ALERT_FIELDS,
   assessSnapshot,
   finalizeWindow,
   initialRolloutState,
@@ -290,16 +291,7 @@ describe('ALERT score', () => {
             policy,
           );
           for (const s of r.scores) {
-            for (const k of [
-              'anomaly',
-              'latency',
-              'errors',
-              'regression',
-              'breadth',
-              'cost',
-              'safety',
-              'composite',
-            ] as const) {
+            for (const k of ALERT_FIELDS) {
               assert.ok(s[k] >= 0 && s[k] <= 1, `${k}=${s[k]}`);
             }
             const w = policy.tiers[s.tenantTier]!.weights;

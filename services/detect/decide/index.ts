@@ -7,3 +7,4 @@ export { cusumStep, CUSUM_ZERO, type CusumState, type CusumParams, type CusumAla
 export { ewmaStep, EWMA_EMPTY, type EwmaState, type EwmaParams } from './ewma.ts';
 export { quantileRatioTest, twoProportionZ, welchT } from './significance.ts';
 export { METRICS, type MetricSpec } from './metrics.ts';
+export { ALERT_FIELDS } from './score.ts';

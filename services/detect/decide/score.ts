@@ -10,6 +10,18 @@ export type Components = Pick<
   'anomaly' | 'latency' | 'errors' | 'regression' | 'breadth' | 'cost' | 'safety'
 >;
 
+/** Every 0..1 field of an AlertScore: the seven components and the composite. */
+export const ALERT_FIELDS = [
+  'anomaly',
+  'latency',
+  'errors',
+  'regression',
+  'breadth',
+  'cost',
+  'safety',
+  'composite',
+] as const satisfies ReadonlyArray<keyof AlertScore>;
+
 const FIELD: Record<Component, keyof Components> = {
   L: 'latency',
   E: 'errors',
