@@ -86,7 +86,7 @@ export interface AuditEvent {
   hash: string;
 }
 
-export type AuditKind = 'rollout_command' | 'decision_received' | 'routing_command' | 'approval' | 'refused' | 'approval_timeout' | 'notification_failed';
+export type AuditKind = 'rollout_command' | 'decision_received' | 'routing_command' | 'approval' | 'refused' | 'approval_timeout' | 'notification_failed' | 'decision_closed';
 
 /** An immutable deployment bundle. Topic deploy.bundles.v1 (compacted), key bundleId. bundleId is the hash of the canonical content. */
 export interface Bundle {

@@ -65,7 +65,11 @@ export function applyAudit(model: ReadModel, e: AuditEvent): ApplyVerdict {
     const status = str(details.status);
     if (outcome === 'applied' && status !== undefined && rolloutStatuses.has(status))
       r.status = status as RolloutStatus;
-  } else if (e.kind === 'decision_received' || e.kind === 'approval_timeout') {
+  } else if (
+    e.kind === 'decision_received' ||
+    e.kind === 'approval_timeout' ||
+    e.kind === 'decision_closed'
+  ) {
     const d = decisionOf(model, r, e.subjectId);
     if (outcome === 'pending_approval' && typeof details.deadline === 'number') d.deadline = details.deadline;
     resolve(d, e, outcome, details.why ?? details.reason);

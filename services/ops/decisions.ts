@@ -43,7 +43,9 @@ export function decisionStatuses(
       continue;
     }
     if (e.kind === 'decision_received' && d.outcome !== 'duplicate_ignored' && d.outcome !== undefined)
-      out.set(e.subjectId, { status: d.outcome, by: d.closedBy === undefined ? null : e.actor });
+      out.set(e.subjectId, { status: d.outcome, by: null });
+    else if (e.kind === 'decision_closed' && d.outcome !== undefined)
+      out.set(e.subjectId, { status: d.outcome, by: e.actor });
     else if (e.kind === 'approval' && d.decisionId !== undefined && d.outcome !== 'ignored') {
       const status =
         d.outcome === 'executed'

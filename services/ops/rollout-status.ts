@@ -70,7 +70,7 @@ export function rolloutStatusOf(
       status = 'halted';
     if (e.kind === 'approval' && typeof d.decisionId === 'string' && d.outcome !== 'ignored')
       pending.delete(d.decisionId);
-    if (e.kind === 'approval_timeout') pending.delete(e.subjectId);
+    if (e.kind === 'approval_timeout' || e.kind === 'decision_closed') pending.delete(e.subjectId);
     if (e.kind === 'refused')
       refusals.push({
         subjectId: e.subjectId,

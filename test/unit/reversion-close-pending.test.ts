@@ -51,7 +51,7 @@ const detailsOf = (e: AuditEvent | undefined): Record<string, unknown> =>
   JSON.parse(e?.details ?? '{}') as Record<string, unknown>;
 
 const closures = (out: ReversionOutput): AuditEvent[] =>
-  out.audit.filter((e) => e.kind === 'decision_received');
+  out.audit.filter((e) => e.kind === 'decision_closed');
 
 describe('pending decisions close when their rollout ends', () => {
   test('abort closes every pending decision at once: audited ignored, notified, never timed out', () => {
@@ -143,12 +143,11 @@ describe('pending decisions close when their rollout ends', () => {
     assert.deepEqual(
       closures(halt).map((e) => [e.subjectId, e.actor, detailsOf(e).outcome]),
       [
-        ['d-halt', 'trigger', 'executed'],
         ['d1', 'reversion', 'ignored'],
         ['d2', 'reversion', 'ignored'],
       ],
     );
-    assert.equal(detailsOf(closures(halt)[1]).reason, 'rollout r1 halted by decision d-halt');
+    assert.equal(detailsOf(closures(halt)[0]).reason, 'rollout r1 halted by decision d-halt');
   });
 
   test('an approved halt closes the other pending decision, not itself', () => {
@@ -170,8 +169,8 @@ describe('pending decisions close when their rollout ends', () => {
         .map((e) => [e.kind, e.subjectId, e.actor, detailsOf(e).outcome]),
       [
         ['approval', 'a-halt', 'carol', 'executed'],
-        ['decision_received', 'd1', 'carol', 'ignored'],
-        ['decision_received', 'd2', 'carol', 'ignored'],
+        ['decision_closed', 'd1', 'carol', 'ignored'],
+        ['decision_closed', 'd2', 'carol', 'ignored'],
       ],
     );
     assert.equal(state.rollouts.get('r1')?.decisions.get('d-halt'), 'executed');
@@ -201,7 +200,7 @@ describe('pending decisions close when their rollout ends', () => {
     const about = (id: string) =>
       out.audit.filter((e) => e.subjectId === id && e.kind !== 'routing_command').map((e) => e.kind);
     assert.deepEqual(about('d-halt'), ['approval_timeout']);
-    assert.deepEqual(about('d-later'), ['decision_received']);
+    assert.deepEqual(about('d-later'), ['decision_closed']);
     assert.equal(state.rollouts.get('r1')?.decisions.get('d-later'), 'ignored');
   });
 

@@ -249,7 +249,7 @@ describe('reversion core properties', () => {
             const d = JSON.parse(e.details) as { outcome?: string; closedBy?: string; decisionId?: string };
             if (e.kind === 'decision_received' && d.outcome === 'pending_approval')
               asked.add(`${e.rolloutId}/${e.subjectId}`);
-            else if (e.kind === 'approval_timeout' || (e.kind === 'decision_received' && d.closedBy))
+            else if (e.kind === 'approval_timeout' || e.kind === 'decision_closed')
               settle(`${e.rolloutId}/${e.subjectId}`);
             else if (e.kind === 'approval' && d.outcome !== 'ignored')
               settle(`${e.rolloutId}/${d.decisionId}`);

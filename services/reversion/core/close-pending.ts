@@ -17,7 +17,7 @@ export interface Closer {
 }
 
 /**
- * Settles every pending decision of `rollout` as `ignored`, in arrival order: one `decision_received`
+ * Settles every pending decision of `rollout` as `ignored`, in arrival order: one `decision_closed`
  * audit event each (actor = `closer.actor`, details `outcome: 'ignored'`, `reason`, `closedBy`) and one
  * `approval_resolved` notification each (it resolves the incident the approval request opened). A
  * later approval for such a decision is audited `ignored` ("decision already ignored"). Call after the
@@ -41,7 +41,7 @@ export function closePending(
       subjectId: d.decisionId,
       tenantIds: d.tenantIds,
     };
-    audit(state, ctx, out, 'decision_received', subject, {
+    audit(state, ctx, out, 'decision_closed', subject, {
       action: d.action,
       mode: d.mode,
       outcome: 'ignored',
