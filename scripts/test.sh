@@ -36,6 +36,9 @@ node --import tsx --test --test-concurrency=1 \
 
 pass=$(grep -E '^# pass ' "$tap" | awk '{print $3}' | tail -n1)
 fail=$(grep -E '^# fail ' "$tap" | awk '{print $3}' | tail -n1)
+# A test cancelled because its suite's hook failed did not pass: count it as failed.
+cancelled=$(grep -E '^# cancelled ' "$tap" | awk '{print $3}' | tail -n1)
+fail=$((${fail:-0} + ${cancelled:-0}))
 skip=$(grep -E '^# skipped ' "$tap" | awk '{print $3}' | tail -n1)
 echo "${pass:-0} passed, ${fail:-0} failed, ${skip:-0} skipped"
 exit "$status"

@@ -129,7 +129,7 @@ start() {
     local id scram=()
     id="$(head -c 16 /dev/urandom | base64 | tr '+/' '-_' | tr -d '=\n')"
     [[ "$SEC" == sasl_ssl ]] && scram=(--add-scram "SCRAM-SHA-512=[name=$USER_NAME,password=$pass]")
-    java "${java_opts[@]}" -cp "$HERE/lib/*" kafka.tools.StorageTool format -t "$id" \
+    java "${java_opts[@]}" -cp "$HERE/lib/*" kafka.tools.StorageTool format --cluster-id="$id" \
       -c "$DIR/server.properties" -g "${scram[@]}" >"$DIR/format.log" 2>&1 || {
       cat "$DIR/format.log" >&2
       exit 1

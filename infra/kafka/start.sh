@@ -69,7 +69,7 @@ if [[ ! -f "$DATA/logs/meta.properties" ]]; then
   fi
   log "formatting storage (cluster id $(cat "$DATA/cluster.id"))"
   java "${JAVA_OPTS[@]}" -cp "$HERE/lib/*" kafka.tools.StorageTool format \
-    -t "$(cat "$DATA/cluster.id")" -c "$DATA/server.properties" -g >"$DATA/format.log" 2>&1 || {
+    --cluster-id="$(cat "$DATA/cluster.id")" -c "$DATA/server.properties" -g >"$DATA/format.log" 2>&1 || {
     cat "$DATA/format.log" >&2
     exit 1
   }
