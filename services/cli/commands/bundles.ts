@@ -2,7 +2,6 @@
  * `backtrack bundles register|list|show`: the version registry (services/registry) from the command line.
  */
 import { Command } from 'commander';
-import { readFileSync } from 'node:fs';
 import { parse as parseYaml } from 'yaml';
 import type { Bundle } from '../../../schemas/types.ts';
 import { UnavailableError } from '../../core/errors.ts';
@@ -10,17 +9,13 @@ import { readBundles } from '../../ops/bundles.ts';
 import { BundleRegistry } from '../../registry/service.ts';
 import { BundleRefusedError, InvalidBundleError } from '../../registry/registry-errors.ts';
 import type { CliIo } from '../cli-io.ts';
-import { ClusterError, ContentError, FileError, NotFoundError } from '../errors.ts';
+import { ClusterError, ContentError, NotFoundError } from '../errors.ts';
 import { actorOf, table, withCluster, writeJson } from '../io/cluster-command.ts';
+import { readText } from '../io/read-text.ts';
 import { iso } from '../io/time-arg.ts';
 
 function readInput(path: string): unknown {
-  let text: string;
-  try {
-    text = readFileSync(path, 'utf8');
-  } catch (err) {
-    throw new FileError(path, err);
-  }
+  const text = readText(path);
   try {
     return parseYaml(text) as unknown;
   } catch (err) {

@@ -1,19 +1,14 @@
 /**
  * The policy of a command: a YAML file validated by services/detect/policy, or the built-in one.
  */
-import { readFileSync } from 'node:fs';
 import { defaultPolicy, parsePolicy, PolicyError, type Policy } from '../../detect/policy/index.ts';
-import { ContentError, FileError } from '../errors.ts';
+import { ContentError } from '../errors.ts';
+import { readText } from '../io/read-text.ts';
 
 /** Reads and validates `path`; the built-in policy when absent. */
 export function loadPolicy(path: string | undefined): Policy {
   if (path === undefined) return defaultPolicy();
-  let text: string;
-  try {
-    text = readFileSync(path, 'utf8');
-  } catch (err) {
-    throw new FileError(path, err);
-  }
+  const text = readText(path);
   try {
     return parsePolicy(text, path);
   } catch (err) {
