@@ -7,6 +7,7 @@
 import * as k from '../../services/core/kafka.ts';
 import type { Codec } from '../../services/core/codec.ts';
 import { topicConfigs } from '../../topology/plan.ts';
+import { waitForLeaders } from '../../topology/apply.ts';
 import {
   allTopicSpecs,
   changelogTopic,
@@ -70,7 +71,7 @@ export async function createE2eTopics(kafka: k.Kafka, t: E2eTopics): Promise<voi
   await admin.connect();
   try {
     await admin.createTopics({
-      waitForLeaders: true,
+      waitForLeaders: false,
       topics: t.specs.map((spec) => ({
         topic: spec.name,
         numPartitions: spec.partitions,
@@ -78,6 +79,10 @@ export async function createE2eTopics(kafka: k.Kafka, t: E2eTopics): Promise<voi
         configEntries: Object.entries(topicConfigs(spec)).map(([name, value]) => ({ name, value })),
       })),
     });
+    await waitForLeaders(
+      admin,
+      t.specs.map((spec) => spec.name),
+    );
   } finally {
     await admin.disconnect();
   }

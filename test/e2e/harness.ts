@@ -68,6 +68,7 @@ export class E2ePipeline {
   readonly policy: Policy;
   readonly topics: E2eTopics;
   readonly rt: Record<'signals' | 'trigger' | 'reversion' | 'gateway' | 'ops', TestRuntime>;
+  signals!: TopicCollector<'signals'>;
   decisions!: TopicCollector<'decisions'>;
   scores!: TopicCollector<'scores'>;
   routing!: TopicCollector<'routing'>;
@@ -120,7 +121,8 @@ export class E2ePipeline {
       () => ops.disconnect(),
     );
     this.#ops = ops;
-    [this.decisions, this.scores, this.routing, this.audit] = await Promise.all([
+    [this.signals, this.decisions, this.scores, this.routing, this.audit] = await Promise.all([
+      this.#collect('signals'),
       this.#collect('decisions'),
       this.#collect('scores'),
       this.#collect('routing'),
@@ -347,15 +349,25 @@ export class E2ePipeline {
   }
 
   /**
-   * Where the breach → command time of a decision goes, wall ms: breach → decision read back from
-   * rollback.decisions.v1 (signals window close, trigger hold and commit), → routing command issued.
+   * Where the breach → command time of a decision goes, wall ms (record timestamps are event time, so
+   * the test's readers' clock): breach → the first and the last snapshot of the decided window read
+   * (signals partitions close it at their own pace), → decision read (trigger's completeness, hold and
+   * commit), → routing command issued by reversion.
    */
   latencyParts(d: RollbackDecision): string {
     const breach = this.sim.wallIndex.producedBy(d.decidedAt + this.policy.windows.allowedLatenessMs);
-    const read = this.decisions.records.find((r) => r.value.decisionId === d.decisionId)?.receivedAt;
+    const decided = this.decisions.records.find((r) => r.value.decisionId === d.decisionId)?.receivedAt;
     const issued = this.commands.filter((c) => c.decisionId === d.decisionId).map((c) => c.issuedAt);
-    if (breach === undefined || read === undefined || issued.length === 0) return 'incomplete';
-    return `breach → decision read ${read - breach} ms, decision read → command issued ${Math.min(...issued) - read} ms`;
+    const closes = this.signals.records
+      .filter((r) => r.value.rolloutId === d.rolloutId && r.value.windowEnd === d.decidedAt)
+      .map((r) => r.receivedAt);
+    if (breach === undefined || decided === undefined || issued.length === 0 || closes.length === 0)
+      return 'incomplete';
+    const [first, last] = [Math.min(...closes), Math.max(...closes)];
+    return (
+      `breach → window closed ${first - breach}…${last - breach} ms (${closes.length} snapshots), ` +
+      `→ decision ${decided - last} ms, → command ${Math.min(...issued) - decided} ms`
+    );
   }
 
   /** Event minutes since the simulator started. */
