@@ -3,16 +3,22 @@
  * validation, stage 1, stage 2, decision serialization) over the input of bench/make-replay-input.ts.
  * Prints records/s per run (wall clock and process CPU, which varies less on a shared machine) and the
  * best run as a JSON line. Target: ≥ 200 000 records/s on one core.
- * `--input-only` replaces the detection stages with a counter, to measure the input path alone.
+ * `--input <file>` may be given more than once (e.g. the .jsonl and the .avro of make-replay-input.ts,
+ * told apart by their magic bytes as `backtrack replay` does): the inputs are run alternately, run by
+ * run, and each gets its rates and the sha256 of its decision lines, which must be equal for the same
+ * records. `--input-only` replaces the detection stages with a counter, to measure the input path alone.
  * `--baseline <dir>` also runs the replay of another checkout (e.g. `git worktree add /tmp/base HEAD`, with
  * node_modules linked) in the same process, alternating with this one run by run, so that both see the
  * same machine load; the JSON line then carries `baseline` rates too.
  *
  *   npx tsx bench/make-replay-input.ts        # once
  *   npx tsx bench/replay-throughput.ts [--input bench/out/replay-input.jsonl] [--runs 3] [--input-only]
+ *   npx tsx bench/replay-throughput.ts --input bench/out/replay-input.jsonl --input bench/out/replay-input.avro
  *   node --cpu-prof --cpu-prof-dir=bench/out --import tsx bench/replay-throughput.ts --runs 1
  */
+import { createHash } from 'node:crypto';
 import { existsSync } from 'node:fs';
+import { loadavg } from 'node:os';
 import { resolve } from 'node:path';
 import { parseArgs } from 'node:util';
 import { Writable } from 'node:stream';
@@ -24,8 +30,10 @@ const DEFAULT_INPUT = 'bench/out/replay-input.jsonl';
 
 class CountingSink extends Writable {
   lines = 0;
+  readonly hash = createHash('sha256');
   override _write(chunk: Buffer, _enc: BufferEncoding, done: () => void): void {
     for (const byte of chunk) if (byte === 10) this.lines++;
+    this.hash.update(chunk);
     done();
   }
 }
@@ -47,44 +55,59 @@ function countingSession(): ReplaySink {
 async function main(): Promise<void> {
   const { values } = parseArgs({
     options: {
-      input: { type: 'string', default: DEFAULT_INPUT },
+      input: { type: 'string', multiple: true, default: [DEFAULT_INPUT] },
       runs: { type: 'string', default: '3' },
       'input-only': { type: 'boolean', default: false },
       baseline: { type: 'string' },
     },
   });
   const inputOnly = values['input-only'];
-  if (!existsSync(values.input)) {
-    process.stderr.write(`${values.input} is missing: run npx tsx bench/make-replay-input.ts first\n`);
+  const missing = values.input.find((f) => !existsSync(f));
+  if (missing !== undefined) {
+    process.stderr.write(`${missing} is missing: run npx tsx bench/make-replay-input.ts first\n`);
     process.exitCode = 1;
     return;
   }
-  const variants: Variant[] = [{ name: 'current', runReplay, createReplaySession, wall: [], cpu: [] }];
-  if (values.baseline !== undefined) variants.push(await loadVariant(values.baseline));
+  const variants: Variant[] = [];
+  for (const input of values.input) {
+    variants.push({ name: 'current', input, runReplay, createReplaySession, wall: [], cpu: [], sha256: [] });
+    if (values.baseline !== undefined) variants.push(await loadVariant(values.baseline, input));
+  }
   for (let run = 1; run <= Number(values.runs); run++) {
     const order = run % 2 === 1 ? variants : [...variants].reverse();
-    for (const v of order) await measure(v, run, values.input, inputOnly);
+    for (const v of order) await measure(v, run, inputOnly);
   }
-  const [current, baseline] = variants;
-  process.stdout.write(
-    JSON.stringify({
-      bench: inputOnly ? 'replay-input-path' : 'replay-throughput',
-      input: values.input,
-      ...ratesOf(current!),
-      ...(baseline ? { baseline: { dir: values.baseline, ...ratesOf(baseline) } } : {}),
-    }) + '\n',
-  );
+  const bench = inputOnly ? 'replay-input-path' : 'replay-throughput';
+  for (const input of values.input) {
+    const [current, baseline] = variants.filter((v) => v.input === input);
+    process.stdout.write(
+      JSON.stringify({
+        bench,
+        input,
+        ...ratesOf(current!),
+        ...(baseline ? { baseline: { dir: values.baseline, ...ratesOf(baseline) } } : {}),
+      }) + '\n',
+    );
+  }
+  const hashes = new Set(variants.flatMap((v) => v.sha256));
+  if (!inputOnly && hashes.size > 1) {
+    process.stderr.write(`decisions differ between inputs or runs: ${[...hashes].join(' ')}\n`);
+    process.exitCode = 1;
+  }
 }
 
 interface Variant {
   name: string;
+  input: string;
   runReplay: typeof runReplay;
   createReplaySession: typeof createReplaySession;
   wall: number[];
   cpu: number[];
+  /** sha256 of the decision lines, per run */
+  sha256: string[];
 }
 
-async function loadVariant(dir: string): Promise<Variant> {
+async function loadVariant(dir: string, input: string): Promise<Variant> {
   const root = resolve(dir);
   const run = (await import(`${root}/services/cli/replay/run-replay.ts`)) as { runReplay: typeof runReplay };
   const replay = (await import(`${root}/services/detect/replay/index.ts`)) as {
@@ -92,20 +115,22 @@ async function loadVariant(dir: string): Promise<Variant> {
   };
   return {
     name: 'baseline',
+    input,
     runReplay: run.runReplay,
     createReplaySession: replay.createReplaySession,
     wall: [],
     cpu: [],
+    sha256: [],
   };
 }
 
-async function measure(v: Variant, run: number, input: string, inputOnly: boolean): Promise<void> {
+async function measure(v: Variant, run: number, inputOnly: boolean): Promise<void> {
   const sink = new CountingSink();
   let invalid = 0;
   const started = performance.now();
   const cpuBefore = process.cpuUsage();
   const summary = await v.runReplay({
-    input: { path: input },
+    input: { path: v.input },
     output: sink,
     session: inputOnly ? countingSession() : v.createReplaySession(),
     onInvalid: () => invalid++,
@@ -117,10 +142,12 @@ async function measure(v: Variant, run: number, input: string, inputOnly: boolea
   const cpuRate = Math.round(summary.records / cpuSeconds);
   v.wall.push(rate);
   v.cpu.push(cpuRate);
+  const sha = sink.hash.digest('hex');
+  v.sha256.push(sha);
   process.stderr.write(
-    `run ${run}${v.name === 'current' ? '' : ` (${v.name})`}: ${summary.records} records in ${seconds.toFixed(2)} s = ${rate.toLocaleString('en-US')} records/s ` +
+    `run ${run} ${v.input}${v.name === 'current' ? '' : ` (${v.name})`}: ${summary.records} records in ${seconds.toFixed(2)} s = ${rate.toLocaleString('en-US')} records/s ` +
       `(${cpuSeconds.toFixed(2)} s CPU = ${cpuRate.toLocaleString('en-US')} records/CPU-s); ` +
-      `${sink.lines} decisions, ${summary.snapshots} snapshots, ${invalid} invalid, heap ${Math.round(process.memoryUsage().heapUsed / 2 ** 20)} MiB\n`,
+      `${sink.lines} decisions (sha256 ${sha.slice(0, 12)}), ${summary.snapshots} snapshots, ${invalid} invalid, load ${loadavg()[0]!.toFixed(1)}, heap ${Math.round(process.memoryUsage().heapUsed / 2 ** 20)} MiB\n`,
   );
 }
 
@@ -129,12 +156,14 @@ function ratesOf(v: Variant): {
   recordsPerCpuSec: number;
   runs: number[];
   cpuRuns: number[];
+  sha256: string | undefined;
 } {
   return {
     recordsPerSec: Math.max(...v.wall),
     recordsPerCpuSec: Math.max(...v.cpu),
     runs: v.wall,
     cpuRuns: v.cpu,
+    sha256: v.sha256[0],
   };
 }
 

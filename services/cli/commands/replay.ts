@@ -1,8 +1,8 @@
 /**
- * `backtrack replay`: runs the detection core offline, on event time, over a JSON-lines file
- * (`--input`) or a Kafka time range (`--from`/`--to`), and writes the decisions as JSON lines, with a
- * summary on stderr (and as JSON on stdout with --json). The Kafka mode adds the what-if diff against
- * the decisions recorded in the range.
+ * `backtrack replay`: runs the detection core offline, on event time, over a JSON-lines or Avro replay
+ * input file (`--input`; `replay convert` writes the Avro form) or a Kafka time range (`--from`/`--to`),
+ * and writes the decisions as JSON lines, with a summary on stderr (and as JSON on stdout with --json).
+ * The Kafka mode adds the what-if diff against the decisions recorded in the range.
  */
 import { Command, InvalidArgumentError } from 'commander';
 import { performance } from 'node:perf_hooks';
@@ -10,13 +10,14 @@ import type { CliIo } from '../cli-io.ts';
 import { loadPolicy } from '../replay/load-policy.ts';
 import { closeOutput, openOutput } from '../io/output.ts';
 import { formatSummary } from '../replay/format-summary.ts';
-import { runReplay } from '../replay/run-replay.ts';
+import { runReplay, type InputUnit } from '../replay/run-replay.ts';
 import { createReplaySession } from '../../detect/replay/index.ts';
 import { diffDecisions } from '../../ops/decision-diff.ts';
 import { withCluster } from '../io/cluster-command.ts';
 import { timeArg } from '../io/time-arg.ts';
 import { formatDiff } from '../replay/format-diff.ts';
 import { runKafkaReplay } from '../replay/kafka-replay.ts';
+import { registerReplayConvertCommand } from '../replay/convert-command.ts';
 
 interface ReplayOptions {
   input?: string;
@@ -39,12 +40,12 @@ const integerAtLeast =
   };
 
 export function registerReplayCommand(program: Command, io: CliIo): void {
-  program
+  const replay = program
     .command('replay')
-    .description('Re-run detection offline over JSON-lines events and write the rollback decisions')
+    .description('Re-run detection offline over recorded events and write the rollback decisions')
     .option(
       '-i, --input <file>',
-      'JSON lines: telemetry, eval (type: eval) and rollout (type: rollout) records; - for stdin',
+      'JSON lines (telemetry, eval (type: eval) and rollout (type: rollout) records; - for stdin) or an Avro replay input (see replay convert), told apart by the magic bytes',
     )
     .option(
       '--from <time>',
@@ -56,18 +57,27 @@ export function registerReplayCommand(program: Command, io: CliIo): void {
     .option('-p, --policy <file>', 'policy YAML (default: the built-in policy)')
     .option('--json', 'also print the summary as JSON on stdout (needs --output <file>)')
     .option('--progress', 'report progress on stderr (default: only when stderr is a terminal)')
-    .option('--progress-every <lines>', 'lines between progress reports', integerAtLeast(1), 250_000)
+    .option('--progress-every <n>', 'lines (records) between progress reports', integerAtLeast(1), 250_000)
     .option(
       '--max-invalid-reports <n>',
-      'invalid lines reported one by one; the rest are counted',
+      'invalid lines (records) reported one by one; the rest are counted',
       integerAtLeast(0),
       1000,
     )
     .addHelpText(
       'after',
-      '\nExamples:\n  backtrack replay --input events.jsonl --output decisions.jsonl\n  backtrack replay -i events.jsonl -o decisions.jsonl --policy policy.yaml --json > summary.json\n  backtrack replay --from 2026-11-27T10:00:00Z --to 2026-11-27T12:00:00Z --policy strict.yaml -o whatif.jsonl\n',
+      '\nExamples:\n  backtrack replay --input events.jsonl --output decisions.jsonl\n  backtrack replay -i events.jsonl -o decisions.jsonl --policy policy.yaml --json > summary.json\n  backtrack replay convert events.jsonl events.avro && backtrack replay -i events.avro -o decisions.jsonl\n  backtrack replay --from 2026-11-27T10:00:00Z --to 2026-11-27T12:00:00Z --policy strict.yaml -o whatif.jsonl\n',
     )
+    .allowExcessArguments()
     .action(async (opts: ReplayOptions, command: Command) => {
+      const [stray] = command.args;
+      if (stray !== undefined)
+        command.error(
+          `error: unknown command 'replay ${stray}' (replay takes options; did you mean 'replay convert'?)`,
+          {
+            exitCode: 2,
+          },
+        );
       if (opts.json && (opts.output ?? '-') === '-')
         command.error('error: --json writes the summary on stdout; give --output <file>', { exitCode: 2 });
       const { input, from } = opts;
@@ -87,6 +97,7 @@ export function registerReplayCommand(program: Command, io: CliIo): void {
       if (from > to) command.error('error: --from is after --to', { exitCode: 2 });
       await kafkaReplayCommand(opts, from, to, io, command);
     });
+  registerReplayConvertCommand(replay, io);
 }
 
 async function kafkaReplayCommand(
@@ -130,30 +141,36 @@ async function replayCommand(opts: ReplayOptions & { input: string }, io: CliIo)
   const output = openOutput(opts.output ?? '-', io);
   const inputName = opts.input === '-' ? 'stdin' : opts.input;
   let invalid = 0;
+  let invalidUnit: InputUnit = 'line';
   const showProgress = opts.progress === true || io.stderrIsTty;
   const summary = await runReplay({
     input: opts.input === '-' ? { stream: io.stdin, name: 'stdin' } : { path: opts.input },
     output: output.stream,
     session: createReplaySession({ policy }),
-    onInvalid(lineNo, reason) {
+    onInvalid(n, reason, unit) {
       invalid += 1;
+      invalidUnit = unit;
       if (invalid <= opts.maxInvalidReports)
-        io.stderr.write(`${inputName}:${lineNo}: invalid, skipped: ${reason}\n`);
+        io.stderr.write(
+          `${inputName}:${unit === 'record' ? ` record ${n}:` : `${n}:`} invalid, skipped: ${reason}\n`,
+        );
     },
     progressEvery: opts.progressEvery,
     onProgress: showProgress
-      ? (lines, current) => {
+      ? (read, current, unit) => {
           const s = (performance.now() - started) / 1000;
           const d = current().decisions.total;
           io.stderr.write(
-            `replay: ${lines.toLocaleString('en-US')} lines, ${d} decisions, ${Math.round(lines / s).toLocaleString('en-US')} lines/s\n`,
+            `replay: ${read.toLocaleString('en-US')} ${unit}s, ${d} decisions, ${Math.round(read / s).toLocaleString('en-US')} ${unit}s/s\n`,
           );
         }
       : undefined,
   });
   await closeOutput(output);
   if (invalid > opts.maxInvalidReports)
-    io.stderr.write(`${inputName}: ${invalid - opts.maxInvalidReports} more invalid lines not shown\n`);
+    io.stderr.write(
+      `${inputName}: ${invalid - opts.maxInvalidReports} more invalid ${invalidUnit}s not shown\n`,
+    );
   const elapsedMs = performance.now() - started;
   io.stderr.write(formatSummary(summary, elapsedMs));
   if (opts.json) io.stdout.write(JSON.stringify({ ...summary, elapsedMs: Math.round(elapsedMs) }) + '\n');

@@ -1,14 +1,17 @@
 /**
- * The file side of a replay: reads JSON lines, decodes and validates each, feeds the replay session in
- * file order and writes every decision as a JSON line as soon as it is made. Invalid lines are reported
- * and skipped, never fatal.
+ * The file side of a replay: reads the input (an Avro replay input file, picked by its magic bytes, or
+ * JSON lines), decodes and validates each record, feeds the replay session in file order and writes
+ * every decision as a JSON line as soon as it is made. Invalid records are reported and skipped, never
+ * fatal.
  */
 import type { Readable, Writable } from 'node:stream';
 import type { RollbackDecision } from '../../../schemas/types.ts';
 import { decisionToJsonLine } from '../../detect/replay/decision-json.ts';
 import { parseInputLine, type ParsedLine } from '../../detect/replay/parse-input-line.ts';
 import type { ReplaySummary } from '../../detect/replay/replay-summary.ts';
+import { isAvroContainer } from '../io/avro-file-reader.ts';
 import { forEachLine } from '../io/line-reader.ts';
+import { forEachAvroInput } from './replay-input-avro.ts';
 
 /** The part of a replay session the driver needs. */
 export interface ReplaySink {
@@ -17,14 +20,18 @@ export interface ReplaySink {
   summary(): ReplaySummary;
 }
 
+/** What the input counts: JSON lines or Avro records. */
+export type InputUnit = 'line' | 'record';
+
 export interface ReplayRunOptions {
   input: { path: string } | { stream: Readable; name: string };
   /** receives one JSON line per decision */
   output: Writable;
   session: ReplaySink;
-  onInvalid(lineNo: number, reason: string): void;
-  /** called every `progressEvery` lines */
-  onProgress?(linesRead: number, summary: () => ReplaySummary): void;
+  /** `position` is a 1-based line number (JSON lines) or record number (Avro), as `unit` says */
+  onInvalid(position: number, reason: string, unit: InputUnit): void;
+  /** called every `progressEvery` lines or records */
+  onProgress?(read: number, summary: () => ReplaySummary, unit: InputUnit): void;
   progressEvery?: number;
 }
 
@@ -35,13 +42,16 @@ export async function runReplay(opts: ReplayRunOptions): Promise<ReplaySummary> 
   const write = (decisions: RollbackDecision[]): void => {
     for (const d of decisions) output.write(decisionToJsonLine(d) + '\n');
   };
-  await forEachLine(opts.input, (text, lineNo) => {
-    const parsed = parseInputLine(text);
-    if (parsed.type === 'invalid') onInvalid(lineNo, parsed.reason);
+  const unit: InputUnit =
+    'path' in opts.input && (await isAvroContainer(opts.input.path)) ? 'record' : 'line';
+  const onInput = (parsed: ParsedLine, n: number): void => {
+    if (parsed.type === 'invalid') onInvalid(n, parsed.reason, unit);
     const decisions = session.push(parsed);
     if (decisions.length > 0) write(decisions);
-    if (onProgress && lineNo % every === 0) onProgress(lineNo, () => session.summary());
-  });
+    if (onProgress && n % every === 0) onProgress(n, () => session.summary(), unit);
+  };
+  if (unit === 'record') await forEachAvroInput(opts.input, onInput);
+  else await forEachLine(opts.input, (text, lineNo) => onInput(parseInputLine(text), lineNo));
   write(session.finish());
   return session.summary();
 }

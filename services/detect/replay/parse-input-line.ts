@@ -51,27 +51,40 @@ export function decodeRecord(raw: unknown): ParsedLine {
   switch (kind) {
     case 'telemetry': {
       const r = validators.telemetry.check(raw);
-      if (!r.ok) return { type: 'invalid', reason: r.reason };
-      const why = implausibleTelemetry(r.value);
-      return why
-        ? { type: 'invalid', reason: `TelemetryEvent: ${why}` }
-        : { type: 'telemetry', event: r.value };
+      return r.ok
+        ? checkPlausible({ type: 'telemetry', event: r.value })
+        : { type: 'invalid', reason: r.reason };
     }
     case 'eval': {
       const r = validators.eval.check(raw);
-      if (!r.ok) return { type: 'invalid', reason: r.reason };
-      const why = implausibleEval(r.value);
-      return why ? { type: 'invalid', reason: `EvalEvent: ${why}` } : { type: 'eval', event: r.value };
+      return r.ok ? checkPlausible({ type: 'eval', event: r.value }) : { type: 'invalid', reason: r.reason };
     }
     case 'rollout': {
       const r = validators.rollout.check(raw);
-      if (!r.ok) return { type: 'invalid', reason: r.reason };
-      const why = implausibleRollout(r.value);
-      return why
-        ? { type: 'invalid', reason: `RolloutCommand: ${why}` }
-        : { type: 'rollout', command: r.value };
+      return r.ok
+        ? checkPlausible({ type: 'rollout', command: r.value })
+        : { type: 'invalid', reason: r.reason };
     }
     default:
       return { type: 'invalid', reason: `unknown type ${JSON.stringify(kind)} (telemetry | eval | rollout)` };
+  }
+}
+
+/**
+ * The plausibility checks of a schema-valid record (for inputs already typed by their schema, such as
+ * Avro-decoded records): the input itself, or why it cannot be replayed.
+ */
+export function checkPlausible(input: ReplayInput): ReplayInput | InvalidLine {
+  let why: string | undefined;
+  switch (input.type) {
+    case 'telemetry':
+      why = implausibleTelemetry(input.event);
+      return why ? { type: 'invalid', reason: `TelemetryEvent: ${why}` } : input;
+    case 'eval':
+      why = implausibleEval(input.event);
+      return why ? { type: 'invalid', reason: `EvalEvent: ${why}` } : input;
+    case 'rollout':
+      why = implausibleRollout(input.command);
+      return why ? { type: 'invalid', reason: `RolloutCommand: ${why}` } : input;
   }
 }
