@@ -14,6 +14,14 @@ export interface InputRules<In extends TopicKey> {
   readonly validate?: { readonly [K in In]?: Validator<ValueOf<K>> };
 }
 
+/** The headers of a record that has none (most): shared, so a plain record allocates no headers object. */
+const NO_HEADERS: Readonly<Record<string, string>> = Object.freeze({});
+
+function recordHeaders(headers: KafkaMessage['headers']): Readonly<Record<string, string>> {
+  for (const _ in headers) return headerStrings(headers);
+  return NO_HEADERS;
+}
+
 export type InputResult<In extends TopicKey> =
   { readonly ok: true; readonly record: RecordOf<In> } | { readonly ok: false; readonly error: DecodeError };
 
@@ -42,7 +50,7 @@ export async function toInputRecord<In extends TopicKey>(
       value,
       timestamp,
       kafkaTimestamp,
-      headers: headerStrings(message.headers),
+      headers: recordHeaders(message.headers),
     };
     return { ok: true, record: record as RecordOf<In> };
   } catch (error) {

@@ -19,7 +19,7 @@ import type { EvalEvent, SignalSnapshot, TelemetryEvent } from '../../schemas/ty
 import { stateStores } from '../../topology/topics.ts';
 import type { Processor, RecordOf } from '../core/processor.ts';
 import type { ProcessorContext } from '../core/processor-context.ts';
-import { ObjectCache } from '../core/stores/object-cache.ts';
+import { NOT_CACHED, ObjectCache } from '../core/stores/object-cache.ts';
 import { stringSerde, type Serde } from '../core/stores/serde.ts';
 import {
   advanceStreamTime,
@@ -34,7 +34,7 @@ import {
   type RolloutIdFor,
   type TenantState,
 } from '../detect/aggregate/index.ts';
-import { signalsMetrics, tierLabel, type SignalsMetrics } from './metrics.ts';
+import { EventTally, signalsMetrics, tierLabel, type SignalsMetrics } from './metrics.ts';
 
 export type SignalsInput = 'telemetry' | 'evals';
 
@@ -67,11 +67,8 @@ export class SignalsProcessor implements Processor<SignalsInput> {
   #cache!: ObjectCache<TenantState>;
   #streamTime = -Infinity;
   #nextCloseMs = -Infinity;
-  /**
-   * Event counts by kind, verdict and tier not yet added to the counter: published at each window
-   * close, flush and close (a prom-client inc per event cost ~2 % of the service's CPU).
-   */
-  readonly #tally = new Map<string, Map<string, Map<string, number>>>();
+  /** Event counts not yet added to the counter: published at each window close, flush and close. */
+  readonly #tally = new EventTally();
 
   constructor(options: SignalsProcessorOptions) {
     this.#o = options;
@@ -100,20 +97,37 @@ export class SignalsProcessor implements Processor<SignalsInput> {
       ctx.logger.info({ tenants: this.#active.size, streamTime: restored }, 'tenant windows restored');
   }
 
-  async process(record: RecordOf<SignalsInput>): Promise<void> {
+  /**
+   * Synchronous when the tenant's state is cached and no window closes (most events): no promise,
+   * no await per event.
+   */
+  process(record: RecordOf<SignalsInput>): void | Promise<void> {
+    const cached = this.#cache.peek(record.value.tenantId);
+    if (cached === NOT_CACHED) return this.#processLoading(record);
+    return this.#apply(record, cached);
+  }
+
+  async #processLoading(record: RecordOf<SignalsInput>): Promise<void> {
+    await this.#apply(record, await this.#cache.get(record.value.tenantId));
+  }
+
+  #apply(record: RecordOf<SignalsInput>, stored: TenantState | undefined): void | Promise<void> {
     const p = this.#o.params;
-    const kind = record.topic === 'telemetry' ? 'telemetry' : 'eval';
     const event: TelemetryEvent | EvalEvent = record.value;
     const tenantId = event.tenantId;
+    const kind = record.topic === 'telemetry' ? 'telemetry' : 'eval';
     if (record.key !== tenantId) this.#metrics.misrouted.inc({ kind });
-    const state = (await this.#cache.get(tenantId)) ?? initialTenantState(tenantId);
+    let state = stored;
+    if (state === undefined) {
+      state = initialTenantState(tenantId);
+      this.#active.add(tenantId);
+    }
     const verdict =
       record.topic === 'telemetry'
         ? observeTelemetry(state, record.value, this.#streamTime, p)
         : observeEval(state, record.value, this.#streamTime, p);
     this.#cache.set(tenantId, state);
-    this.#active.add(tenantId);
-    this.#count(kind, verdict, tierLabel(state.tenantTier, this.#tiers));
+    this.#tally.add(kind, verdict, state.tenantTier);
     if (verdict === 'future' || record.topic === 'evals') return;
     const t = advanceStreamTime(this.#streamTime, event.timestamp, p);
     if (t === this.#streamTime) return;
@@ -122,7 +136,7 @@ export class SignalsProcessor implements Processor<SignalsInput> {
     const { subWindowMs, allowedLatenessMs } = p;
     this.#nextCloseMs =
       (Math.floor((t - allowedLatenessMs) / subWindowMs) + 1) * subWindowMs + allowedLatenessMs;
-    await this.#closeAll(t);
+    return this.#closeAll(t);
   }
 
   async flush(): Promise<void> {
@@ -147,7 +161,8 @@ export class SignalsProcessor implements Processor<SignalsInput> {
     const end = this.#metrics.closeSeconds.startTimer();
     const snapshots: SignalSnapshot[] = [];
     for (const tenantId of [...this.#active].sort()) {
-      const state = await this.#cache.get(tenantId);
+      const cached = this.#cache.peek(tenantId);
+      const state = cached === NOT_CACHED ? await this.#cache.get(tenantId) : cached;
       if (state === undefined) {
         this.#active.delete(tenantId);
         continue;
@@ -169,19 +184,8 @@ export class SignalsProcessor implements Processor<SignalsInput> {
     end();
   }
 
-  #count(kind: string, verdict: string, tier: string): void {
-    let byVerdict = this.#tally.get(kind);
-    if (byVerdict === undefined) this.#tally.set(kind, (byVerdict = new Map()));
-    let byTier = byVerdict.get(verdict);
-    if (byTier === undefined) byVerdict.set(verdict, (byTier = new Map()));
-    byTier.set(tier, (byTier.get(tier) ?? 0) + 1);
-  }
-
   #publishTally(): void {
-    for (const [kind, byVerdict] of this.#tally)
-      for (const [verdict, byTier] of byVerdict)
-        for (const [tier, n] of byTier) if (n > 0) this.#metrics.events.inc({ kind, verdict, tier }, n);
-    this.#tally.clear();
+    this.#tally.publish(this.#metrics.events, this.#tiers);
   }
 
   #gauge(): void {

@@ -3,7 +3,7 @@ import assert from 'node:assert/strict';
 import { createLogger } from '../../services/core/logger.ts';
 import { Metrics } from '../../services/core/metrics.ts';
 import { runtimeMetrics } from '../../services/core/runtime-metrics.ts';
-import { ObjectCache } from '../../services/core/stores/object-cache.ts';
+import { NOT_CACHED, ObjectCache } from '../../services/core/stores/object-cache.ts';
 import { PartitionTask } from '../../services/core/task.ts';
 import { MemoryStore } from '../../services/core/stores/memory-store.ts';
 import type { KeyValueWrite } from '../../services/core/stores/key-value-store.ts';
@@ -137,4 +137,29 @@ test('a flush keeps the keys used since the previous flush and drops the ones no
   assert.equal(store.reads, reads, 'b (used) and d (new) stayed cached');
   assert.deepEqual(await cache.get('c'), { n: 1 });
   assert.equal(store.reads, reads + 1, 'c (not used since the first flush) was dropped');
+});
+
+test('peek answers from memory only: NOT_CACHED until a get, then the value (or undefined) without reading the store', async () => {
+  const store = new CountingStore('s');
+  const cache = new ObjectCache<Counter>(store, stringSerde, jsonSerde<Counter>(), 1);
+  cache.set('a', { n: 1 });
+  await cache.flush();
+  cache.discard();
+  assert.equal(cache.peek('a'), NOT_CACHED);
+  assert.equal(cache.peek('b'), NOT_CACHED);
+  assert.equal(store.reads, 0);
+  assert.deepEqual(await cache.get('a'), { n: 1 });
+  assert.equal(await cache.get('b'), undefined);
+  assert.equal(store.reads, 2);
+  const a = cache.peek('a');
+  assert.deepEqual(a, { n: 1 });
+  assert.equal(cache.peek('b'), undefined);
+  assert.equal(store.reads, 2);
+  (a as Counter).n = 2;
+  cache.set('a', a as Counter);
+  await cache.flush();
+  assert.equal(cache.peek('b'), undefined, 'first used after a: kept by the trim to 1 entry');
+  assert.equal(cache.peek('a'), NOT_CACHED);
+  assert.deepEqual(await cache.get('a'), { n: 2 });
+  assert.equal(store.reads, 3);
 });

@@ -2,6 +2,9 @@ import { ProgrammerError } from '../errors.ts';
 import type { KeyRange, KeyValueStore, KeyValueWrite } from './key-value-store.ts';
 import type { Serde } from './serde.ts';
 
+/** What {@link ObjectCache.peek} returns for a key it holds nothing about. */
+export const NOT_CACHED: unique symbol = Symbol('not cached');
+
 interface Entry<V> {
   /** undefined: deleted (dirty) or known absent (clean). */
   value: V | undefined;
@@ -48,19 +51,27 @@ export class ObjectCache<V> {
   }
 
   async get(key: string): Promise<V | undefined> {
-    const hit = this.#entries.get(key);
-    if (hit !== undefined) {
-      if (hit.gen !== this.#gen) {
-        this.#entries.delete(key);
-        this.#entries.set(key, hit);
-        hit.gen = this.#gen;
-      }
-      return hit.value;
-    }
+    const hit = this.peek(key);
+    if (hit !== NOT_CACHED) return hit;
     const bytes = await this.store.get(this.keys.serialize(key));
     const value = bytes === undefined ? undefined : this.values.deserialize(bytes);
     this.#entries.set(key, { value, dirty: false, gen: this.#gen });
     return value;
+  }
+
+  /**
+   * The value of `key` if the cache knows it (undefined: known absent), without touching the store:
+   * a synchronous fast path for callers that fall back to `get` on {@link NOT_CACHED}. Counts as a use.
+   */
+  peek(key: string): V | undefined | typeof NOT_CACHED {
+    const hit = this.#entries.get(key);
+    if (hit === undefined) return NOT_CACHED;
+    if (hit.gen !== this.#gen) {
+      this.#entries.delete(key);
+      this.#entries.set(key, hit);
+      hit.gen = this.#gen;
+    }
+    return hit.value;
   }
 
   /** Stores `value` (a new one, or one `get` returned and that was changed in place) until the next flush. */

@@ -1,4 +1,7 @@
-/** A minimal binary writer/reader for the tenant state codec: varints, zigzag varints, f64, utf8. */
+/** A minimal binary writer/reader for the tenant state codec: varints, zigzag varints, f64, utf8, u32 runs. */
+import { endianness } from 'node:os';
+
+const LITTLE_ENDIAN = endianness() === 'LE';
 
 /** Bytes that are not a tenant state of a known version (not retriable: dead-letter or rebuild). */
 export class TenantStateDecodeError extends Error {
@@ -15,6 +18,11 @@ export class ByteWriter {
     const next = Buffer.allocUnsafe(Math.max(this.buf.length * 2, this.pos + n));
     this.buf.copy(next, 0, 0, this.pos);
     this.buf = next;
+  }
+
+  /** Starts a new output, keeping the grown buffer. */
+  reset(): void {
+    this.pos = 0;
   }
 
   u8(v: number): void {
@@ -49,6 +57,14 @@ export class ByteWriter {
     this.room(n);
     this.buf.write(v, this.pos, 'utf8');
     this.pos += n;
+  }
+
+  /** The first `n` elements of `v`, 4 bytes each, little-endian. */
+  u32s(v: Uint32Array, n: number): void {
+    this.room(4 * n);
+    if (LITTLE_ENDIAN) this.buf.set(new Uint8Array(v.buffer, v.byteOffset, 4 * n), this.pos);
+    else for (let i = 0; i < n; i++) this.buf.writeUInt32LE(v[i]!, this.pos + 4 * i);
+    this.pos += 4 * n;
   }
 
   finish(): Buffer {
@@ -99,6 +115,16 @@ export class ByteReader {
     const v = this.buf.toString('utf8', this.pos, this.pos + n);
     this.pos += n;
     return v;
+  }
+
+  /** `n` little-endian u32 (a copy). */
+  u32s(n: number): Uint32Array {
+    this.need(4 * n);
+    const out = new Uint32Array(n);
+    if (LITTLE_ENDIAN) new Uint8Array(out.buffer).set(this.buf.subarray(this.pos, this.pos + 4 * n));
+    else for (let i = 0; i < n; i++) out[i] = this.buf.readUInt32LE(this.pos + 4 * i);
+    this.pos += 4 * n;
+    return out;
   }
 
   /** Reads a length that must not exceed the bytes left (each element takes at least one byte). */

@@ -10,6 +10,7 @@
  */
 import type { Arm, EvalEvent, TelemetryEvent } from '../../../schemas/types.ts';
 import { ArmSeries } from './arm-series.ts';
+import { IdHashSet } from './id-hash-set.ts';
 import { addEvalMetrics, addTelemetryMetrics } from './metrics.ts';
 import type { AggregationParams } from './params.ts';
 
@@ -19,11 +20,14 @@ import type { AggregationParams } from './params.ts';
  */
 export type ObserveVerdict = 'accepted' | 'duplicate' | 'late' | 'future';
 
-/** The ids seen in one open sub-window, for de-duplication; dropped when the sub-window closes. */
+/**
+ * The ids seen in one open sub-window, for de-duplication (as 64-bit hashes: see id-hash-set.ts for
+ * the collision probability); dropped when the sub-window closes.
+ */
 export interface IdWindow {
   readonly k: number;
-  readonly telemetry: Set<string>;
-  readonly evals: Set<string>;
+  readonly telemetry: IdHashSet;
+  readonly evals: IdHashSet;
 }
 
 /** Mutable stage 1 state of one tenant. Treat as opaque outside services/detect/aggregate. */
@@ -173,9 +177,7 @@ function remember(s: TenantState, k: number, id: string, isEval: boolean, p: Agg
     s.untrackedIds++;
     return true;
   }
-  const before = ids.size;
-  ids.add(id);
-  if (ids.size === before) return false;
+  if (!ids.add(id)) return false;
   s.trackedIds++;
   return true;
 }
@@ -188,7 +190,7 @@ function idWindowAt(s: TenantState, k: number): IdWindow {
   while (i > 0 && ws[i - 1]!.k > k) i--;
   let w = i > 0 ? ws[i - 1]! : null;
   if (w === null || w.k !== k) {
-    w = { k, telemetry: new Set(), evals: new Set() };
+    w = { k, telemetry: new IdHashSet(), evals: new IdHashSet() };
     ws.splice(i, 0, w);
   }
   s.lastIds = w;
