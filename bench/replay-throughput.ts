@@ -9,7 +9,8 @@
  * records. `--input-only` replaces the detection stages with a counter, to measure the input path alone.
  * `--baseline <dir>` also runs the replay of another checkout (e.g. `git worktree add /tmp/base HEAD`, with
  * node_modules linked) in the same process, alternating with this one run by run, so that both see the
- * same machine load; the JSON line then carries `baseline` rates too.
+ * same machine load; the JSON line then carries `baseline` rates too. `--threads 1,2` also runs the
+ * two-thread pipeline of `backtrack replay --threads 2` (stage 1 on a worker), alternating with the rest.
  *
  *   npx tsx bench/make-replay-input.ts        # once
  *   npx tsx bench/replay-throughput.ts [--input bench/out/replay-input.jsonl] [--runs 3] [--input-only]
@@ -24,6 +25,8 @@ import { parseArgs } from 'node:util';
 import { Writable } from 'node:stream';
 import { runReplay, type ReplaySink } from '../services/cli/replay/run-replay.ts';
 import { createReplaySession } from '../services/detect/replay/index.ts';
+import { defaultPolicy } from '../services/detect/policy/index.ts';
+import { runPipelinedReplay } from '../services/cli/replay/pipelined-replay.ts';
 import { SummaryCounter } from '../services/detect/replay/replay-summary.ts';
 
 const DEFAULT_INPUT = 'bench/out/replay-input.jsonl';
@@ -59,6 +62,7 @@ async function main(): Promise<void> {
       runs: { type: 'string', default: '3' },
       'input-only': { type: 'boolean', default: false },
       baseline: { type: 'string' },
+      threads: { type: 'string', default: '1' },
     },
   });
   const inputOnly = values['input-only'];
@@ -69,8 +73,19 @@ async function main(): Promise<void> {
     return;
   }
   const variants: Variant[] = [];
+  const threads = values.threads.split(',').map(Number);
   for (const input of values.input) {
-    variants.push({ name: 'current', input, runReplay, createReplaySession, wall: [], cpu: [], sha256: [] });
+    for (const t of threads)
+      variants.push({
+        name: t === 1 ? 'current' : `threads ${t}`,
+        input,
+        threads: t,
+        runReplay,
+        createReplaySession,
+        wall: [],
+        cpu: [],
+        sha256: [],
+      });
     if (values.baseline !== undefined) variants.push(await loadVariant(values.baseline, input));
   }
   for (let run = 1; run <= Number(values.runs); run++) {
@@ -79,13 +94,16 @@ async function main(): Promise<void> {
   }
   const bench = inputOnly ? 'replay-input-path' : 'replay-throughput';
   for (const input of values.input) {
-    const [current, baseline] = variants.filter((v) => v.input === input);
+    const [current, ...others] = variants.filter((v) => v.input === input);
+    const baseline = others.find((v) => v.name === 'baseline');
+    const pipelined = others.filter((v) => v.threads > 1);
     process.stdout.write(
       JSON.stringify({
         bench,
         input,
         ...ratesOf(current!),
         ...(baseline ? { baseline: { dir: values.baseline, ...ratesOf(baseline) } } : {}),
+        ...Object.fromEntries(pipelined.map((v) => [`threads${v.threads}`, ratesOf(v)])),
       }) + '\n',
     );
   }
@@ -99,6 +117,7 @@ async function main(): Promise<void> {
 interface Variant {
   name: string;
   input: string;
+  threads: number;
   runReplay: typeof runReplay;
   createReplaySession: typeof createReplaySession;
   wall: number[];
@@ -116,6 +135,7 @@ async function loadVariant(dir: string, input: string): Promise<Variant> {
   return {
     name: 'baseline',
     input,
+    threads: 1,
     runReplay: run.runReplay,
     createReplaySession: replay.createReplaySession,
     wall: [],
@@ -129,12 +149,20 @@ async function measure(v: Variant, run: number, inputOnly: boolean): Promise<voi
   let invalid = 0;
   const started = performance.now();
   const cpuBefore = process.cpuUsage();
-  const summary = await v.runReplay({
-    input: { path: v.input },
-    output: sink,
-    session: inputOnly ? countingSession() : v.createReplaySession(),
-    onInvalid: () => invalid++,
-  });
+  const summary =
+    v.threads > 1 && !inputOnly
+      ? await runPipelinedReplay({
+          input: { path: v.input },
+          output: sink,
+          policy: defaultPolicy(),
+          onInvalid: () => invalid++,
+        })
+      : await v.runReplay({
+          input: { path: v.input },
+          output: sink,
+          session: inputOnly ? countingSession() : v.createReplaySession(),
+          onInvalid: () => invalid++,
+        });
   const seconds = (performance.now() - started) / 1000;
   const cpu = process.cpuUsage(cpuBefore);
   const cpuSeconds = (cpu.user + cpu.system) / 1e6;
