@@ -1,9 +1,16 @@
-import type { ArmWindow, MetricAggregate } from '../../../schemas/types.ts';
+import type { MetricAggregate } from '../../../schemas/types.ts';
 import { EMPTY_AGGREGATE } from './stats.ts';
 import { mergeSketches, type Sketch } from './sketch.ts';
-import { decodeSketch, decodeSketchBytes } from './sketch-codec.ts';
+import { decodeSketch } from './sketch-codec.ts';
+import { LiveArm } from './live-arm.ts';
+import { knownSlot, slotOf } from './metric-slots.ts';
 
-/** An arm's window as kept in the rollout state: JSON-safe, sketch as base64 protobuf. */
+export { storeArm } from './live-arm.ts';
+
+/**
+ * An arm's window as kept in the rollout state, in its JSON form: a plain object once a state is
+ * decoded, a {@link LiveArm} (same JSON) when stored from a snapshot.
+ */
 export interface StoredArm {
   readonly requests: number;
   /** keys sorted */
@@ -32,58 +39,6 @@ export const EMPTY_VIEW: ArmView = Object.freeze({
   sketch: null,
 });
 
-/** Metric name -> slot in {@link ArmView.sums}; grows as new names appear, never reorders. */
-const slots = new Map<string, number>();
-
-function slotOf(name: string): number {
-  let i = slots.get(name);
-  if (i === undefined) {
-    i = slots.size;
-    slots.set(name, i);
-  }
-  return i;
-}
-
-/** Stores a snapshot's arm; its view is decoded from the bytes at hand rather than later from base64. */
-export function storeArm(w: ArmWindow): StoredArm {
-  const metrics: Record<string, MetricAggregate> = {};
-  const names = Object.keys(w.metrics);
-  if (!isSorted(names)) names.sort();
-  const at = new Array<number>(names.length);
-  let width = 0;
-  for (let i = 0; i < names.length; i++) {
-    const slot = 3 * slotOf(names[i]!);
-    at[i] = slot;
-    if (slot + 3 > width) width = slot + 3;
-  }
-  const sums = new Float64Array(width);
-  for (let i = 0; i < names.length; i++) {
-    const name = names[i]!;
-    const a = w.metrics[name]!;
-    const m = { count: a.count, sum: a.sum + 0, sumSq: a.sumSq + 0 };
-    metrics[name] = m;
-    const slot = at[i]!;
-    sums[slot] = m.count + 0;
-    sums[slot + 1] = m.sum;
-    sums[slot + 2] = m.sumSq;
-  }
-  const bytes = w.latencySketch;
-  const buffer = Buffer.from(bytes.buffer, bytes.byteOffset, bytes.byteLength);
-  const arm = { requests: w.requests, metrics, sketch: bytes.length > 0 ? buffer.toString('base64') : '' };
-  try {
-    const sketch = bytes.length > 0 ? decodeSketchBytes(buffer) : null;
-    single.set(arm, { requests: arm.requests + 0, sums, handedOut: [], sketch });
-  } catch {
-    // undecodable bytes fail where the arm is first read, as before
-  }
-  return arm;
-}
-
-function isSorted(names: readonly string[]): boolean {
-  for (let i = 1; i < names.length; i++) if (names[i - 1]! > names[i]!) return false;
-  return true;
-}
-
 /**
  * The view of one stored arm, decoded once: stored arms are never mutated (a re-sent window replaces
  * the object), so the object itself is the cache key and a decoded state gets fresh ones.
@@ -91,6 +46,8 @@ function isSorted(names: readonly string[]): boolean {
 const single = new WeakMap<StoredArm, ArmView>();
 
 function viewOfOne(arm: StoredArm): ArmView {
+  const live = arm instanceof LiveArm ? arm.liveView() : null;
+  if (live !== null) return live;
   let v = single.get(arm);
   if (v === undefined) {
     v = sumArms([arm], decodeSketch(arm.sketch));
@@ -142,9 +99,10 @@ interface Merged {
 const merged = new WeakMap<StoredArm, Merged[]>();
 const MERGED_PER_ARM = 6;
 
-function sameArms(a: readonly StoredArm[], b: readonly StoredArm[]): boolean {
-  if (a.length !== b.length) return false;
-  for (let i = 0; i < a.length; i++) if (a[i] !== b[i]) return false;
+/** Whether `a` is the first `n` arms of `b` (all of them by default). */
+function sameArms(a: readonly StoredArm[], b: readonly StoredArm[], n = b.length): boolean {
+  if (a.length !== n) return false;
+  for (let i = 0; i < n; i++) if (a[i] !== b[i]) return false;
   return true;
 }
 
@@ -159,10 +117,32 @@ export function viewOf(arms: readonly StoredArm[]): ArmView {
     merged.set(first, entries);
   }
   for (const e of entries) if (sameArms(e.arms, arms)) return e.view;
-  const view = mergeArms(arms);
+  const last = arms.length - 1;
+  const prefix = last === 1 ? viewOfOne(first) : entries.find((e) => sameArms(e.arms, arms, last))?.view;
+  const view = prefix ? extendView(prefix, viewOfOne(arms[last]!)) : mergeArms(arms);
   if (entries.length >= MERGED_PER_ARM) entries.shift();
   entries.push({ arms: arms.slice(), view });
   return view;
+}
+
+/**
+ * The view of a prefix's arms and one more: the same doubles as merging them all ({@link sumArms} adds
+ * arm after arm from 0, and 0 + x = x for the stored +0-normalized figures; sketch counts are whole
+ * numbers, so merging the prefix's merged sketch with the last one gives the same counts).
+ */
+function extendView(prefix: ArmView, last: ArmView): ArmView {
+  const a = prefix.sums;
+  const b = last.sums;
+  const sums = new Float64Array(Math.max(a.length, b.length));
+  sums.set(a);
+  for (let i = 0; i < b.length; i++) sums[i]! += b[i]!;
+  const sketch =
+    prefix.sketch === null
+      ? last.sketch
+      : last.sketch === null
+        ? prefix.sketch
+        : mergeSketches([prefix.sketch, last.sketch]);
+  return { requests: prefix.requests + last.requests, sums, handedOut: [], sketch };
 }
 
 function mergeArms(arms: readonly StoredArm[]): ArmView {
@@ -176,7 +156,7 @@ function mergeArms(arms: readonly StoredArm[]): ArmView {
 
 /** The aggregate of metric `name` in the view; the empty aggregate when no arm has it. */
 export function metricOf(view: ArmView, name: string): MetricAggregate {
-  const i = slots.get(name);
+  const i = knownSlot(name);
   if (i === undefined || 3 * i >= view.sums.length) return EMPTY_AGGREGATE;
   let m = view.handedOut[i];
   if (m === undefined) {

@@ -3,7 +3,14 @@ import type { Policy, TierPolicy } from '../policy/schema.ts';
 import { metricOf, type ArmView, type Spans } from './arm.ts';
 import { grade, maxLevel, type Level } from './grade.ts';
 import { harmSign, metricSpec } from './metrics.ts';
-import { quantileRatioTest, twoProportionZ, welchT, type QuantileRatio } from './significance.ts';
+import {
+  quantileRatio,
+  quantileRatioTest,
+  twoProportionZ,
+  welchT,
+  type QuantileRatio,
+} from './significance.ts';
+import { meanOf } from './stats.ts';
 import { formatChange, formatPoints, formatSigned, formatValue, samples } from './reasons.ts';
 
 export type Component = 'L' | 'E' | 'R' | 'cost' | 'safety';
@@ -140,9 +147,14 @@ function rateOn(r: RateSpec, c: Spans, b: Spans, ctx: CheckContext, leveledOnly:
   const ca = metricOf(c[span], r.def.id);
   const ba = metricOf(b[span], r.def.id);
   if (!enough(ca.count, ba.count, ctx, 1)) return null;
-  const t = twoProportionZ(ca, ba);
   const sign = r.sign;
   const { flag, act, maxRate } = r.th(ctx.tier);
+  if (
+    leveledOnly &&
+    !rateMayLevel(sign * (meanOf(ca) - meanOf(ba)), flag, meanOf(ca), meanOf(ba), sign, maxRate)
+  )
+    return null;
+  const t = twoProportionZ(ca, ba);
   const effect = sign * (t.candidate - t.baseline);
   const z = sign * t.z;
   let { level, severity } = grade(effect, z, flag, act, ctx.stats);
@@ -183,6 +195,23 @@ function rateOn(r: RateSpec, c: Spans, b: Spans, ctx: CheckContext, leveledOnly:
   );
 }
 
+/**
+ * Whether a rate check can reach a level whatever its z: {@link grade} needs the effect at the flag
+ * threshold, the maxRate rule a candidate rate at maxRate over a baseline below it. False lets a
+ * leveled-only run skip the test itself.
+ */
+function rateMayLevel(
+  effect: number,
+  flag: number,
+  candidate: number,
+  baseline: number,
+  sign: number,
+  maxRate: number | undefined,
+): boolean {
+  if (effect > 0 && effect >= flag) return true;
+  return maxRate !== undefined && sign > 0 && candidate >= maxRate && baseline < maxRate;
+}
+
 export function rateCheck(id: string, component: Component, th: ThresholdsOf, trigger = true): CheckDef {
   const spec = metricSpec(id);
   const def = { id, component, trigger };
@@ -201,12 +230,12 @@ function meanOn(m: MeanSpec, c: Spans, b: Spans, ctx: CheckContext, leveledOnly:
   const ca = metricOf(c[span], m.def.id);
   const ba = metricOf(b[span], m.def.id);
   if (!enough(ca.count, ba.count, ctx, 2)) return null;
-  const t = welchT(ca, ba);
   const sign = m.sign;
   const { flag, act } = m.th(ctx.tier);
+  const effect = meanEffect(m, meanOf(ca), meanOf(ba));
+  if (leveledOnly && !(effect > 0 && effect >= flag)) return null;
+  const t = welchT(ca, ba);
   const relative = t.baseline !== 0 ? t.candidate / t.baseline - 1 : 0;
-  const effect =
-    m.scale === 'delta' ? sign * (t.candidate - t.baseline) : m.both ? Math.abs(relative) : sign * relative;
   const z = m.both ? Math.abs(t.z) : sign * t.z;
   const g = grade(effect, z, flag, act, ctx.stats);
   if (leveledOnly && g.level === 'none') return null;
@@ -236,6 +265,16 @@ function meanOn(m: MeanSpec, c: Spans, b: Spans, ctx: CheckContext, leveledOnly:
   );
 }
 
+/** Harm-signed effect of a mean check from the two means (welchT's candidate and baseline). */
+function meanEffect(m: MeanSpec, candidate: number, baseline: number): number {
+  const relative = baseline !== 0 ? candidate / baseline - 1 : 0;
+  return m.scale === 'delta'
+    ? m.sign * (candidate - baseline)
+    : m.both
+      ? Math.abs(relative)
+      : m.sign * relative;
+}
+
 /** A mean compared as a ratio (cost, output length) or as a difference (scores on 0..1). */
 export function meanCheck(
   id: string,
@@ -258,6 +297,13 @@ export function meanCheck(
   return { ...def, evaluate: (c, b, ctx, leveledOnly = false) => meanOn(m, c, b, ctx, leveledOnly) };
 }
 
+/** Whether the quantile ratio of `c` over `b` reaches `threshold` (ratio - 1), which any level needs. */
+function ratioMayLevel(c: ArmView, b: ArmView, q: number, ctx: CheckContext, threshold: number): boolean {
+  if (!c.sketch || !b.sketch || !enough(c.sketch.count, b.sketch.count, ctx, 1)) return false;
+  const effect = quantileRatio(c.sketch, b.sketch, q) - 1;
+  return effect > 0 && effect >= threshold;
+}
+
 function ratioOn(c: ArmView, b: ArmView, q: number, ctx: CheckContext): QuantileRatio | null {
   if (!c.sketch || !b.sketch || !enough(c.sketch.count, b.sketch.count, ctx, 1)) return null;
   return quantileRatioTest(c.sketch, b.sketch, q);
@@ -276,6 +322,12 @@ export function quantileCheck(id: string, q: number, rule: boolean): CheckDef {
     evaluate(c, b, ctx, leveledOnly = false) {
       const flag = ctx.tier.latency.flag.p95Ratio - 1;
       const act = ctx.tier.latency.act.p95Ratio - 1;
+      if (
+        leveledOnly &&
+        !(ctx.span !== 'flag' && ratioMayLevel(c.act, b.act, q, ctx, rule ? act : flag)) &&
+        !(rule && ctx.span !== 'act' && ratioMayLevel(c.flag, b.flag, q, ctx, flag))
+      )
+        return null;
       const onAct = ctx.span === 'flag' ? null : ratioOn(c.act, b.act, q, ctx);
       const sameAsAct = ctx.span !== 'flag' && c.flag === c.act && b.flag === b.act;
       const onFlag =

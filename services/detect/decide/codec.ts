@@ -6,7 +6,10 @@ export class RolloutStateDecodeError extends Error {
   override readonly name = 'RolloutStateDecodeError';
 }
 
-/** UTF-8 JSON of the state; the state holds only JSON data, so decode(encode(s)) deep-equals s. */
+/**
+ * UTF-8 JSON of the state; the state holds only JSON data, so decode(encode(s)) deep-equals the JSON form
+ * of s (s itself when no arm in it is live) and encodes to the same bytes.
+ */
 export function encodeRolloutState(state: RolloutState): Buffer {
   return Buffer.from(JSON.stringify(state), 'utf8');
 }

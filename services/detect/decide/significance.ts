@@ -94,6 +94,15 @@ function pooledAbove(c: Sketch, b: Sketch, v: number, shared: boolean): number {
   return c.positive.countAbove(key) + b.positive.countAbove(key);
 }
 
+function ratioOf(cq: number, bq: number): number {
+  return bq > 0 ? Math.min(Z_CAP, cq / bq) : cq > 0 ? Z_CAP : 1;
+}
+
+/** The `ratio` of {@link quantileRatioTest} alone, without the significance test. */
+export function quantileRatio(c: Sketch, b: Sketch, q: number): number {
+  return ratioOf(quantileOf(c, q), quantileOf(b, q));
+}
+
 /**
  * Ratio of the q-quantiles (e.g. p95) of two latency sketches, with a Mood-type two-sample quantile test for
  * significance: the shares of each sample above the pooled q-quantile compared as proportions
@@ -102,7 +111,7 @@ function pooledAbove(c: Sketch, b: Sketch, v: number, shared: boolean): number {
 export function quantileRatioTest(c: Sketch, b: Sketch, q: number): QuantileRatio {
   const cq = quantileOf(c, q);
   const bq = quantileOf(b, q);
-  const ratio = bq > 0 ? Math.min(Z_CAP, cq / bq) : cq > 0 ? Z_CAP : 1;
+  const ratio = ratioOf(cq, bq);
   const threshold = pooledQuantile(c, b, q);
   const z = proportionZ(
     Math.round(countAbove(c, threshold)),

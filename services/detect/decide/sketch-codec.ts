@@ -3,11 +3,16 @@
  * {@link Sketch}es, with the same content `DDSketch.fromProto` gives. The common layout (contiguous
  * bins) is read directly; anything else (sparse bin maps, unknown fields) goes through the library.
  */
+import { endianness } from 'node:os';
 import { DDSketch } from '@datadog/sketches-js';
 import { fromLibrary, KeyCounts, NO_COUNTS, Sketch, type KeyMapping } from './sketch.ts';
 
 /** The mapping `fromProto` builds from a header, one per distinct header (it re-derives gamma). */
 const mappings = new Map<string, KeyMapping>();
+
+/** The last few headers read and their mappings, found without formatting a key (same result as `mappings`). */
+const recentMappings: { gamma: number; indexOffset: number; interpolation: number; mapping: KeyMapping }[] =
+  [];
 
 class Unusual extends Error {}
 
@@ -52,14 +57,11 @@ const unzigzag = (v: number): number => ((v >>> 1) ^ -(v & 1)) | 0;
 
 function readStore(r: Reader): KeyCounts {
   let offset = 0;
-  let values: number[] = [];
+  let values: number[] | Float64Array = [];
   while (r.at < r.end) {
     const tag = r.varint();
-    if (tag === 0x12) {
-      const packed = r.sub();
-      values = [];
-      while (packed.at < packed.end) values.push(packed.double());
-    } else if (tag === 0x11) values.push(r.double());
+    if (tag === 0x12) values = readPacked(r.sub());
+    else if (tag === 0x11) values = [...values, r.double()];
     else if (tag === 0x18) offset = unzigzag(r.varint());
     else throw new Unusual();
   }
@@ -77,6 +79,23 @@ function readStore(r: Reader): KeyCounts {
   return new KeyCounts(offset + lo, counts, count);
 }
 
+/** A packed run of little-endian doubles (a ragged tail is unusual, as reading it double by double finds). */
+function readPacked(packed: Reader): Float64Array {
+  const n = (packed.end - packed.at) / 8;
+  if (!Number.isInteger(n)) throw new Unusual();
+  if (LITTLE_ENDIAN) {
+    const bytes = new Uint8Array(8 * n);
+    bytes.set(packed.b.subarray(packed.at, packed.end));
+    return new Float64Array(bytes.buffer);
+  }
+  const values = new Float64Array(n);
+  for (let i = 0; i < n; i++) values[i] = packed.b.readDoubleLE(packed.at + 8 * i);
+  return values;
+}
+
+/** Whether a Float64Array reads little-endian doubles as they are (one copy instead of a read per double). */
+const LITTLE_ENDIAN = endianness() === 'LE';
+
 function readMapping(r: Reader, bytes: Buffer): KeyMapping {
   let gamma = 0;
   let indexOffset = 0;
@@ -88,12 +107,17 @@ function readMapping(r: Reader, bytes: Buffer): KeyMapping {
     else if (tag === 0x18) interpolation = r.varint();
     else throw new Unusual();
   }
+  for (const e of recentMappings)
+    if (e.gamma === gamma && e.indexOffset === indexOffset && e.interpolation === interpolation)
+      return e.mapping;
   const key = `${gamma}/${indexOffset}/${interpolation}`;
   let m = mappings.get(key);
   if (m === undefined) {
     m = DDSketch.fromProto(bytes).mapping;
     mappings.set(key, m);
   }
+  if (recentMappings.length >= 4) recentMappings.shift();
+  recentMappings.push({ gamma, indexOffset, interpolation, mapping: m });
   return m;
 }
 

@@ -67,8 +67,19 @@ export class Sketch {
     this.count = count ?? negative.count + zeroCount + positive.count;
   }
 
+  /** quantiles answered so far, as q, value pairs (a sketch is asked a handful of q's, often again) */
+  #answered: number[] = [];
+
   /** `DDSketch.getValueAtQuantile`: NaN when empty or q is outside 0..1. */
   valueAtQuantile(q: number): number {
+    const answered = this.#answered;
+    for (let i = 0; i < answered.length; i += 2) if (answered[i] === q) return answered[i + 1]!;
+    const v = this.#valueAtQuantile(q);
+    answered.push(q, v);
+    return v;
+  }
+
+  #valueAtQuantile(q: number): number {
     if (q < 0 || q > 1 || this.count === 0) return NaN;
     const rank = q * (this.count - 1);
     const neg = this.negative.count;

@@ -70,8 +70,10 @@ export interface PoolState {
 export type RolloutStatus = 'active' | 'paused' | 'halted' | 'ended';
 
 /**
- * Everything stage 2 keeps about one rollout. Plain JSON data (no Map, Buffer, undefined, NaN), so
- * {@link encodeRolloutState} round-trips it exactly. The functions of this module mutate it in place.
+ * Everything stage 2 keeps about one rollout. JSON data (no Map, Buffer, undefined, NaN): plain, except
+ * that arms stored from snapshots are live arms (live-arm.ts), kept decoded, whose `toJSON` is the plain arm, so
+ * {@link encodeRolloutState} gives the same bytes either way and decoding gives the plain form. The
+ * functions of this module mutate it in place.
  */
 export interface RolloutState {
   v: 1;
