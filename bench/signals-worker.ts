@@ -11,6 +11,7 @@ import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { Session } from 'node:inspector/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
+import { performance } from 'node:perf_hooks';
 import { parseArgs } from 'node:util';
 import { loadConfig } from '../services/core/config.ts';
 import * as k from '../services/core/kafka.ts';
@@ -26,6 +27,7 @@ const { values } = parseArgs({
     topics: { type: 'string' },
     changelog: { type: 'string' },
     profile: { type: 'string' },
+    concurrency: { type: 'string' },
   },
 });
 if (values.group === undefined || values.topics === undefined) throw new Error('--group and --topics');
@@ -75,6 +77,7 @@ async function startSignals(): Promise<() => Promise<void>> {
     policy: defaultPolicy(),
     groupId,
     ...(changelog === undefined ? {} : { changelogTopic: () => changelog }),
+    ...(values.concurrency === undefined ? {} : { partitionsConcurrently: Number(values.concurrency) }),
   });
   await service.start();
   return () => service.stop();
@@ -120,12 +123,17 @@ async function reportMetrics(): Promise<void> {
     const total = (vs: typeof values): number => vs.reduce((a, v) => a + v.value, 0);
     lines.push(`${name}: ${total(sum).toFixed(3)}${count.length > 0 ? ` over ${total(count)}` : ''}`);
   }
+  const elu = performance.eventLoopUtilization(elu0);
+  lines.push(
+    `event loop idle ${(elu.idle / 1000).toFixed(2)} s of ${((elu.idle + elu.active) / 1000).toFixed(2)} s`,
+  );
   process.stderr.write(`${values.mode} worker ${process.pid}: ${lines.join('; ')}\n`);
 }
 
 const stop = values.mode === 'raw' ? await startRaw() : await startSignals();
 const stopProfile = await startProfile();
 const cpu0 = process.cpuUsage();
+const elu0 = performance.eventLoopUtilization();
 process.stdout.write('WORKER_READY\n');
 process.once('SIGTERM', () => {
   const cpu = process.cpuUsage(cpu0);

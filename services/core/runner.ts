@@ -50,6 +50,14 @@ export interface RunnerOptions<In extends TopicKey> extends InputRules<In> {
    * cycle, so with a backlog a larger batch means fewer state flushes and changelog writes per record.
    */
   readonly maxBatchBytes?: number;
+  /** Largest fetch response over all partitions, bytes (default kafkajs' 10 MiB). */
+  readonly maxFetchBytes?: number;
+  /**
+   * Batches of different partitions handled at once (default 1). Above 1, one partition's commit
+   * round trips (changelog send, offset commit) overlap another's processing; batches of one partition
+   * stay serialized by its task's `exclusive` section.
+   */
+  readonly partitionsConcurrently?: number;
 }
 
 export interface RunnerDeps {
@@ -94,6 +102,7 @@ export class StreamRunner<In extends TopicKey> {
       copartitioned: options.inputs.length > 1,
       ...(options.sessionTimeoutMs ? { sessionTimeout: options.sessionTimeoutMs } : {}),
       ...(options.maxBatchBytes === undefined ? {} : { maxBytesPerPartition: options.maxBatchBytes }),
+      ...(options.maxFetchBytes === undefined ? {} : { maxBytes: options.maxFetchBytes }),
     });
     this.#producer = options.exactlyOnce === true ? undefined : k.createIdempotentProducer(deps.kafka);
     this.#reader = new KafkaChangelogReader(deps.kafka, this.#admin, deps.logger, {
@@ -119,7 +128,7 @@ export class StreamRunner<In extends TopicKey> {
     await c.run({
       autoCommit: false,
       eachBatchAutoResolve: false,
-      partitionsConsumedConcurrently: 1,
+      partitionsConsumedConcurrently: this.#o.partitionsConcurrently ?? 1,
       eachBatch: (payload) => this.#onBatch(payload),
     });
     this.#timer = setInterval(() => void this.#tick(), this.#o.wallClockTickMs ?? 1_000);

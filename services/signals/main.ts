@@ -2,7 +2,8 @@
  * signals: telemetry + evals (keyed by tenant) → windowed per-tenant state → SignalSnapshots on
  * alert.signals.v1 (keyed by rollout). Environment: the core's (KAFKA_BROKERS, SCHEMA_REGISTRY_URL,
  * BACKTRACK_STATE_DIR, BACKTRACK_METRICS_PORT, BACKTRACK_APP_ID, BACKTRACK_TOPICS, ...) plus
- * BACKTRACK_POLICY (policy YAML; default the built-in policy) and BACKTRACK_SIGNALS_CACHE_TENANTS.
+ * BACKTRACK_POLICY (policy YAML; default the built-in policy), BACKTRACK_SIGNALS_CACHE_TENANTS and
+ * BACKTRACK_SIGNALS_PARTITIONS_CONCURRENTLY.
  */
 import { readFileSync } from 'node:fs';
 import { loadConfig } from '../core/config.ts';
@@ -17,6 +18,7 @@ const config = loadConfig({
   extend: {
     BACKTRACK_POLICY: envOptionalString(),
     BACKTRACK_SIGNALS_CACHE_TENANTS: envInt(0, 10_000_000, 5_000),
+    BACKTRACK_SIGNALS_PARTITIONS_CONCURRENTLY: envInt(1, 64, 2),
   },
 });
 const policyPath = config.extra.BACKTRACK_POLICY;
@@ -27,6 +29,7 @@ const service = new SignalsService(rt, {
   ...rt.names,
   policy,
   cacheTenants: config.extra.BACKTRACK_SIGNALS_CACHE_TENANTS,
+  partitionsConcurrently: config.extra.BACKTRACK_SIGNALS_PARTITIONS_CONCURRENTLY,
 });
 const server = await rt.metrics.serve(config.metricsPort);
 const shutdown = installShutdown({
