@@ -120,22 +120,60 @@ export class StreamRunner<In extends TopicKey> {
     const c = this.#consumer;
     c.on(c.events.GROUP_JOIN, ({ payload }) => this.#onAssignment(payload.memberAssignment));
     c.on(c.events.CRASH, ({ payload }) => {
-      if (!payload.restart) void this.#fail(unwrapKafkaError(payload.error));
+      if (payload.restart) return;
+      const error = unwrapKafkaError(payload.error);
+      if (isFatal(error)) void this.#fail(error);
+      else void this.#restartConsumer(error);
     });
+    await this.#runConsumer();
+    this.#timer = setInterval(() => void this.#tick(), this.#o.wallClockTickMs ?? 1_000);
+    logger.info(
+      { groupId: this.#groupId, topics: this.#topics(), exactlyOnce: this.#o.exactlyOnce === true },
+      'runner started',
+    );
+  }
+
+  #topics(): string[] {
+    return this.#o.inputs.map((key) => this.#d.codec.bindings[key].name);
+  }
+
+  async #runConsumer(): Promise<void> {
+    const c = this.#consumer;
     await c.connect();
-    const topics = this.#o.inputs.map((key) => codec.bindings[key].name);
-    await c.subscribe({ topics, fromBeginning: this.#o.fromBeginning !== false });
+    await c.subscribe({ topics: this.#topics(), fromBeginning: this.#o.fromBeginning !== false });
     await c.run({
       autoCommit: false,
       eachBatchAutoResolve: false,
       partitionsConsumedConcurrently: this.#o.partitionsConcurrently ?? 1,
       eachBatch: (payload) => this.#onBatch(payload),
     });
-    this.#timer = setInterval(() => void this.#tick(), this.#o.wallClockTickMs ?? 1_000);
-    logger.info(
-      { groupId: this.#groupId, topics, exactlyOnce: this.#o.exactlyOnce === true },
-      'runner started',
-    );
+  }
+
+  /**
+   * kafkajs stops for good after an error it marks non-retriable, including "group coordinator not
+   * found" once its own retries ran out while a broker restarts. The cluster being unreachable is not
+   * the service's failure: the consumer is started again (its partitions' tasks stay open and are
+   * reconciled at the next assignment), with backoff, until it runs or the runner stops.
+   */
+  async #restartConsumer(error: unknown): Promise<void> {
+    for (let attempt = 0; this.#stopping === undefined; attempt++) {
+      const delayMs = Math.min(30_000, 1_000 * 2 ** attempt);
+      this.#d.logger.warn(
+        { err: error, attempt: attempt + 1, delayMs },
+        'consumer stopped: cluster unreachable; starting it again',
+      );
+      await new Promise((resolve) => setTimeout(resolve, delayMs));
+      if (this.#stopping !== undefined) return;
+      try {
+        await this.#consumer.disconnect().catch(() => undefined);
+        await this.#runConsumer();
+        this.#runtime.consumerRestarts.inc();
+        return;
+      } catch (next) {
+        if (isFatal(next)) return this.#fail(next);
+        error = next;
+      }
+    }
   }
 
   /** Stops consuming, closes every task (processor close → last commit → stores), disconnects. */

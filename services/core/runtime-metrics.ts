@@ -20,6 +20,11 @@ export function runtimeMetrics(metrics: Metrics) {
     commits: metrics.counter('backtrack_stream_commits_total', 'Commit cycles (outputs, state, offsets)', [
       'mode',
     ]),
+    consumerRestarts: metrics.counter(
+      'backtrack_stream_consumer_restarts_total',
+      'Consumer started again by the runner after kafkajs stopped it while the cluster was unreachable',
+      [],
+    ),
     punctuations: metrics.counter('backtrack_stream_punctuations_total', 'Punctuator calls', ['type']),
     restored: metrics.counter(
       'backtrack_stream_restored_records_total',
