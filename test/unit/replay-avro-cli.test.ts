@@ -3,28 +3,10 @@ import assert from 'node:assert/strict';
 import { existsSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { Readable, Writable } from 'node:stream';
-import { runCli } from '../../services/cli/run-cli.ts';
-import type { CliIo } from '../../services/cli/cli-io.ts';
 import { openAvroInputWriter } from '../../services/cli/replay/avro-input-writer.ts';
 import { parseInputLine } from '../../services/detect/replay/parse-input-line.ts';
 import { GOLDEN_INPUT } from '../fixtures/make-golden-input.ts';
-
-class Sink extends Writable {
-  text = '';
-  override _write(chunk: Buffer, _enc: BufferEncoding, done: () => void): void {
-    this.text += chunk.toString();
-    done();
-  }
-}
-
-async function cli(args: string[], stdin = ''): Promise<{ code: number; out: string; err: string }> {
-  const stdout = new Sink();
-  const stderr = new Sink();
-  const io: CliIo = { stdin: Readable.from([stdin]), stdout, stderr, stderrIsTty: false };
-  const code = await runCli(args, io);
-  return { code, out: stdout.text, err: stderr.text };
-}
+import { cli } from './cli-run.ts';
 
 let dir = '';
 let avroInput = '';
