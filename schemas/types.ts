@@ -259,6 +259,8 @@ export interface SignalSnapshot {
   lateDropped: number;
   /** duplicate eventIds/evalIds ignored, cumulative */
   duplicatesDropped: number;
+  /** true: not aggregates but a marker, with empty arms — the tenant delivered this rollout's previous window and has no candidate traffic left in this window's rolling window, so it sends nothing for this window (nor after, until its candidate traffic resumes); trigger counts it as delivered instead of waiting for it */
+  candidateTrafficEnded: boolean;
 }
 
 export interface ArmWindow {

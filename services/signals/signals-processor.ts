@@ -178,7 +178,8 @@ export class SignalsProcessor implements Processor<SignalsInput> {
     snapshots.sort((a, b) => a.windowEnd - b.windowEnd);
     for (const s of snapshots) {
       this.#ctx.forward('signals', s.rolloutId, s);
-      this.#metrics.snapshots.inc({ tier: tierLabel(s.tenantTier, this.#tiers) });
+      if (!s.candidateTrafficEnded)
+        this.#metrics.snapshots.inc({ tier: tierLabel(s.tenantTier, this.#tiers) });
     }
     this.#publishTally();
     end();

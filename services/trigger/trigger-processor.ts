@@ -9,8 +9,10 @@
  * Completeness: the snapshots of one window come from every signals partition, each closing it when
  * its own stream time passes; partitions run at different paces. A window is decided as soon as every
  * tenant expected to feed it has delivered it or a later window (window-progress.ts), on the snapshot
- * that completes it. A window still incomplete `holdMs` of wall-clock time after it was first seen
- * (a tenant went quiet) is decided then, with whatever arrived. A snapshot arriving after its window
+ * that completes it; a tenant whose candidate traffic ended sends a marker for the first window it has
+ * nothing for (`candidateTrafficEnded`), which counts as delivered. A window still incomplete `holdMs`
+ * of wall-clock time after it was first seen (a marker lost in a restart, a stalled signals partition)
+ * is decided then, with whatever arrived. A snapshot arriving after its window
  * was decided is still scored (counted `late`) and weighs in from the rollout's next window on.
  *
  * State: per rollout, one store key for the rollout and one per tenant (rollout-state-store.ts).
@@ -102,6 +104,14 @@ export class TriggerProcessor implements Processor<TriggerInput> {
 
   async #onSnapshot(s: SignalSnapshot): Promise<void> {
     const state = await this.#rollout(s.rolloutId);
+    if (s.candidateTrafficEnded) {
+      // a marker, not aggregates: the tenant has nothing for this window (nor after it)
+      this.#metrics.snapshots.inc({ arrival: 'ended' });
+      if (s.windowEnd <= state.finalizedWindowEnd) return;
+      this.#progressOf(s.rolloutId).ended(s.tenantId, s.windowEnd);
+      await this.#decideComplete(state);
+      return;
+    }
     if (s.windowEnd <= state.finalizedWindowEnd) {
       this.#metrics.snapshots.inc({ arrival: 'late' });
       const late = assessSnapshot(state, s, this.#policy);

@@ -8,8 +8,10 @@
  * tenants that delivered the last window decided here; before any (at start or after a restore), every
  * tenant delivered so far and every tenant the rollout's commands named. A tenant that misses a
  * decided window (idle: its traffic left the rolling window, or its signals partition lags) is
- * expected again once it delivers a window not yet decided (the caller observes only those); the
- * caller's wall-clock hold covers the windows an expected tenant that went quiet holds up.
+ * expected again once it delivers a window not yet decided (the caller observes only those). A tenant
+ * whose candidate traffic ended sends a marker for the first window it has nothing for (`ended`): it
+ * counts as delivered for that window and is not expected after it. The caller's wall-clock hold covers
+ * what is left: an expected tenant whose marker was lost (a restart) or whose signals partition stalls.
  */
 export class WindowProgress {
   /** tenantId → newest windowEnd delivered, epoch ms. */
@@ -18,16 +20,27 @@ export class WindowProgress {
   readonly #byWindow = new Map<number, Set<string>>();
   /** windowEnd of the last window decided, epoch ms; -Infinity before any. */
   #decided = -Infinity;
+  /** Tenants whose newest delivery is an end-of-traffic marker: not expected after that window. */
+  readonly #ended = new Set<string>();
 
   /** A snapshot of `tenantId` for a window not decided yet arrived. */
   observe(tenantId: string, windowEnd: number): void {
     const before = this.#delivered.get(tenantId);
     if (before !== undefined && before >= windowEnd) return;
     if (before !== undefined) this.#unindex(tenantId, before);
+    this.#ended.delete(tenantId);
     this.#delivered.set(tenantId, windowEnd);
     let tenants = this.#byWindow.get(windowEnd);
     if (tenants === undefined) this.#byWindow.set(windowEnd, (tenants = new Set()));
     tenants.add(tenantId);
+  }
+
+  /** A marker of `tenantId` for a window not decided yet: it has nothing for it, nor after it. */
+  ended(tenantId: string, windowEnd: number): void {
+    const before = this.#delivered.get(tenantId);
+    if (before !== undefined && before >= windowEnd) return;
+    this.observe(tenantId, windowEnd);
+    this.#ended.add(tenantId);
   }
 
   /** `named`: the tenants the rollout's commands named (called only before the first decided window). */
@@ -38,13 +51,18 @@ export class WindowProgress {
     return true;
   }
 
-  /** Window `windowEnd` was decided: tenants that did not deliver it are no longer expected. */
+  /** Window `windowEnd` was decided: tenants that did not deliver it, or ended with it, are no longer expected. */
   decided(windowEnd: number): void {
     this.#decided = Math.max(this.#decided, windowEnd);
     for (const [w, tenants] of this.#byWindow) {
-      if (w >= windowEnd) continue;
-      for (const t of tenants) this.#delivered.delete(t);
-      this.#byWindow.delete(w);
+      if (w > windowEnd) continue;
+      for (const t of [...tenants]) {
+        if (w === windowEnd && !this.#ended.has(t)) continue;
+        this.#delivered.delete(t);
+        this.#ended.delete(t);
+        tenants.delete(t);
+      }
+      if (tenants.size === 0) this.#byWindow.delete(w);
     }
   }
 

@@ -358,14 +358,16 @@ export class E2ePipeline {
     const breach = this.sim.wallIndex.producedBy(d.decidedAt + this.policy.windows.allowedLatenessMs);
     const decided = this.decisions.records.find((r) => r.value.decisionId === d.decisionId)?.receivedAt;
     const issued = this.commands.filter((c) => c.decisionId === d.decisionId).map((c) => c.issuedAt);
-    const closes = this.signals.records
-      .filter((r) => r.value.rolloutId === d.rolloutId && r.value.windowEnd === d.decidedAt)
-      .map((r) => r.receivedAt);
+    const ofWindow = this.signals.records.filter(
+      (r) => r.value.rolloutId === d.rolloutId && r.value.windowEnd === d.decidedAt,
+    );
+    const closes = ofWindow.map((r) => r.receivedAt);
+    const markers = ofWindow.filter((r) => r.value.candidateTrafficEnded).length;
     if (breach === undefined || decided === undefined || issued.length === 0 || closes.length === 0)
       return 'incomplete';
     const [first, last] = [Math.min(...closes), Math.max(...closes)];
     return (
-      `breach → window closed ${first - breach}…${last - breach} ms (${closes.length} snapshots), ` +
+      `breach → window closed ${first - breach}…${last - breach} ms (${closes.length - markers} snapshots, ${markers} end markers), ` +
       `→ decision ${decided - last} ms, → command ${Math.min(...issued) - decided} ms`
     );
   }

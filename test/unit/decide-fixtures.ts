@@ -104,6 +104,7 @@ export function snap(tenantId: string, tier: string, minute: number, t: Traffic)
     history: t.hist === null || t.hist === undefined ? null : arm(t.hist, 'b-base'),
     lateDropped: 0,
     duplicatesDropped: 0,
+    candidateTrafficEnded: false,
   };
 }
 export interface Run {

@@ -63,8 +63,13 @@ describe('tenant state codec, version 1 (ids as strings) written before the upgr
     assert.equal(restored.trackedIds, fresh.trackedIds);
     const bytes = encodeTenantState(restored);
     assert.equal(bytes[0], 2);
-    assert.deepEqual(bytes, encodeTenantState(fresh));
     assert.ok(bytes.length < v1.length, `v2 ${bytes.length} B, v1 ${v1.length} B`);
+    // A v1 state lacks the one candidate bucket kept since for the end-of-traffic marker check; the
+    // next close drops it from the fresh state too, and from there the two are the same.
+    const next = head.streamTime + V1_SUB;
+    closeWindows(restored, next, P, rid);
+    closeWindows(fresh, next, P, rid);
+    assert.deepEqual(encodeTenantState(restored), encodeTenantState(fresh));
   });
 
   test('gives the verdicts and snapshots the version 1 code gave after it (duplicates of restored ids too)', () => {
@@ -74,8 +79,12 @@ describe('tenant state codec, version 1 (ids as strings) written before the upgr
     assert.deepEqual(after.verdicts, fixture.verdictsAfter);
     const resent = after.verdicts.filter((v, j) => resendsBeforeCut(V1_CUT + j) && v === 'duplicate');
     assert.ok(resent.length >= 3, `${resent.length} re-sent ids caught`);
-    assert.equal(after.snapshots.length, fixture.snapshotsAfter);
-    const sha = createHash('sha256').update(JSON.stringify(after.snapshots)).digest('hex');
+    // the version 1 code had no end-of-traffic markers and no field for them
+    const windows = after.snapshots
+      .filter((x) => !x.candidateTrafficEnded)
+      .map(({ candidateTrafficEnded: _marker, ...rest }) => rest);
+    assert.equal(windows.length, fixture.snapshotsAfter);
+    const sha = createHash('sha256').update(JSON.stringify(windows)).digest('hex');
     assert.equal(sha, fixture.snapshotsAfterSha256);
   });
 

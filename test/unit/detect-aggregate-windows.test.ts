@@ -97,7 +97,11 @@ function feed(
   return streamTime;
 }
 
-const closeAt = (s: TenantState, t: number): SignalSnapshot[] => closeWindows(s, t, P, rid);
+/** Snapshots and markers of the closes up to stream time `t`. */
+const closeWithMarkers = (s: TenantState, t: number): SignalSnapshot[] => closeWindows(s, t, P, rid);
+/** Snapshots only (no `candidateTrafficEnded` markers). */
+const closeAt = (s: TenantState, t: number): SignalSnapshot[] =>
+  closeWithMarkers(s, t).filter((x) => !x.candidateTrafficEnded);
 
 describe('window closing on event time', () => {
   test('a sub-window closes when stream time reaches its end plus the allowed lateness, once', () => {
@@ -117,6 +121,32 @@ describe('window closing on event time', () => {
     feed(s, [tel(T0 + 10_000, 'canary', 'b-c')]);
     const ends = closeAt(s, T0 + 10 * SUB).map((x) => x.windowEnd);
     assert.deepEqual(ends, [T0 + SUB, T0 + 2 * SUB, T0 + 3 * SUB]);
+  });
+
+  test('the close after the last snapshot yields one marker with empty arms, then nothing', () => {
+    const s = initialTenantState('t1');
+    feed(s, [tel(T0 + 5_000, 'stable', 'b-s'), tel(T0 + 10_000, 'canary', 'b-c')]);
+    const out = closeWithMarkers(s, T0 + 4 * SUB + 30_000);
+    assert.deepEqual(
+      out.map((x) => [x.windowEnd, x.candidateTrafficEnded]),
+      [
+        [T0 + SUB, false],
+        [T0 + 2 * SUB, false],
+        [T0 + 3 * SUB, false],
+        [T0 + 4 * SUB, true],
+      ],
+    );
+    const marker = out[3]!;
+    assert.equal(marker.snapshotId, `b-c>b-s/t1/${T0 + 4 * SUB}`);
+    assert.equal(marker.rolloutId, out[2]!.rolloutId);
+    assert.equal(marker.baselineBundleId, 'b-s');
+    assert.deepEqual([marker.candidate.requests, marker.baseline.requests, marker.history], [0, 0, null]);
+    assert.deepEqual(closeWithMarkers(s, T0 + 20 * SUB), []);
+    // the same, closed one sub-window at a time: the marker does not depend on how often closes run
+    const t = initialTenantState('t1');
+    feed(t, [tel(T0 + 5_000, 'stable', 'b-s'), tel(T0 + 10_000, 'canary', 'b-c')]);
+    const stepwise = [1, 2, 3, 4, 5, 6].flatMap((i) => closeWithMarkers(t, T0 + i * SUB + 30_000));
+    assert.deepEqual(stepwise, out);
   });
 
   test('late events are counted and dropped, never thrown', () => {

@@ -165,6 +165,25 @@ describe('trigger processor', () => {
     assert.equal(scored(), of(w0).length + 2 * of(w1).length - 1, 'its late snapshot is still scored');
   });
 
+  test("a tenant's end-of-traffic marker completes the window at once; it is not awaited after it", async () => {
+    const { snapshots, start } = await snapshotsOf(1.6);
+    const windows = snapshots.filter((s) => !s.candidateTrafficEnded);
+    const [w0, w1, w2] = [...new Set(windows.map((s) => s.windowEnd))];
+    const of = (w: number | undefined) => windows.filter((s) => s.windowEnd === w);
+    const quiet = of(w1).at(-1)!;
+    const t = await triggerHarness();
+    await t.command(start);
+    for (const s of of(w0)) await t.snapshot(s);
+    for (const s of of(w1).slice(0, -1)) await t.snapshot(s);
+    const scored = () => t.ctx.forwardedTo('scores').length;
+    assert.equal(scored(), of(w0).length, `window 1 waits for ${quiet.tenantId}`);
+    await t.snapshot({ ...quiet, candidateTrafficEnded: true });
+    assert.equal(scored(), of(w0).length + of(w1).length - 1, 'window 1 decided on the marker, no clock');
+    for (const s of of(w2).filter((x) => x.tenantId !== quiet.tenantId)) await t.snapshot(s);
+    assert.equal(scored(), of(w0).length + 2 * of(w1).length - 2, 'window 2 does not wait for it');
+    assert.equal(await counter(t.ctx.metrics, 'backtrack_trigger_snapshots_total', { arrival: 'ended' }), 1);
+  });
+
   test('snapshots held before a restore are decided after it; a late one is still scored', async () => {
     const { snapshots, start } = await snapshotsOf(1.6);
     const [w0, w1] = [...new Set(snapshots.map((s) => s.windowEnd))];

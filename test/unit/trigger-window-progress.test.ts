@@ -29,6 +29,42 @@ describe('window progress', () => {
     );
   });
 
+  test('an end-of-traffic marker completes its window and the tenant is not awaited after it', () => {
+    const p = new WindowProgress();
+    p.observe('a', 5_000);
+    p.observe('b', 5_000);
+    p.decided(5_000);
+    p.observe('a', 10_000);
+    assert.equal(
+      p.isComplete(10_000, () => []),
+      false,
+      'b delivered 5 000: awaited',
+    );
+    p.ended('b', 10_000);
+    assert.equal(
+      p.isComplete(10_000, () => []),
+      true,
+      "b's marker counts as delivered",
+    );
+    p.decided(10_000);
+    p.observe('a', 15_000);
+    assert.equal(
+      p.isComplete(15_000, () => []),
+      true,
+      'b ended with 10 000: not awaited',
+    );
+    p.decided(15_000);
+    p.observe('b', 20_000);
+    p.observe('a', 20_000);
+    p.decided(20_000);
+    p.observe('a', 25_000);
+    assert.equal(
+      p.isComplete(25_000, () => []),
+      false,
+      'b delivered again (20 000): awaited again',
+    );
+  });
+
   test('after a decided window, only the tenants that delivered it are awaited', () => {
     const p = new WindowProgress();
     p.observe('a', 5_000);

@@ -28,8 +28,11 @@ export type RolloutIdFor = (candidateBundleId: string, baselineBundleId: string)
  *   up to windowEnd, in the same window (requests = 0 when it has none there); with no stable
  *   traffic retained at all, the bundle named by the candidate's eval events, or '';
  * - history: the same stable bundle over [windowStart - historyMs, windowStart), null if none.
- * Closes without candidate observations emit nothing, so an idle tenant costs O(1). Afterwards
- * buckets no later close can read and the ids of closed sub-windows are dropped.
+ * A candidate bundle that yielded a snapshot at k − 1 and has no observations left at k yields a
+ * marker instead (`candidateTrafficEnded`, empty arms): the tenant has nothing for this window of its
+ * rollout, which trigger would otherwise wait for. Other closes without candidate observations emit
+ * nothing, so an idle tenant costs O(1). Afterwards buckets no later close can read (nor its marker
+ * check) and the ids of closed sub-windows are dropped.
  */
 export function closeWindows(
   s: TenantState,
@@ -47,7 +50,10 @@ export function closeWindows(
   for (;;) {
     let next = Infinity;
     for (const c of candidates) next = Math.min(next, c.firstBucketFrom(k - spanW + 1));
-    if (next > k) k = next;
+    if (next > k) {
+      if (k <= lastClosable) emitAt(s, k, candidates, p, rolloutIdFor, out);
+      k = next;
+    }
     if (k > lastClosable) break;
     emitAt(s, k, candidates, p, rolloutIdFor, out);
     k++;
@@ -69,16 +75,28 @@ function emitAt(
   const lo = k - p.windowMs / sub + 1;
   const spanH = p.historyMs / sub;
   const active = candidates.filter((c) => c.hasBucketIn(lo, k));
-  const bundles = [...new Set(active.map((c) => c.bundleId))].sort();
+  const ended = candidates.filter(
+    (c) => c.hasBucketIn(lo - 1, lo - 1) && !active.some((a) => a.bundleId === c.bundleId),
+  );
+  const bundles = [...new Set([...active, ...ended].map((c) => c.bundleId))].sort();
   for (const bundleId of bundles) {
     const cand =
       active.find((c) => c.bundleId === bundleId && c.arm === 'canary') ??
-      active.find((c) => c.bundleId === bundleId)!;
+      active.find((c) => c.bundleId === bundleId) ??
+      ended.find((c) => c.bundleId === bundleId && c.arm === 'canary') ??
+      ended.find((c) => c.bundleId === bundleId)!;
+    const isEnded = !active.includes(cand);
     const base = baselineSeries(s, bundleId, lo - spanH, k);
     const baselineBundleId = base?.bundleId ?? hintFor(candidates, bundleId);
     const rolloutId = rolloutIdFor(bundleId, baselineBundleId);
     const windowEnd = (k + 1) * sub;
-    const historyParts = base === null ? [] : base.partsIn(lo - spanH, lo - 1);
+    const historyParts = base === null || isEnded ? [] : base.partsIn(lo - spanH, lo - 1);
+    if (isEnded) {
+      out.push(
+        endedMarker(s, rolloutId, bundleId, baselineBundleId, cand.arm as CandidateArm, lo * sub, windowEnd),
+      );
+      continue;
+    }
     out.push({
       snapshotId: `${rolloutId}/${s.tenantId}/${windowEnd}`,
       rolloutId,
@@ -100,8 +118,37 @@ function emitAt(
           : armWindowOf(baselineBundleId, historyParts, base.latencyIn(lo - spanH, lo - 1, HISTORY)),
       lateDropped: s.lateDropped,
       duplicatesDropped: s.duplicatesDropped,
+      candidateTrafficEnded: false,
     });
   }
+}
+
+function endedMarker(
+  s: TenantState,
+  rolloutId: string,
+  bundleId: string,
+  baselineBundleId: string,
+  candidateArm: CandidateArm,
+  windowStart: number,
+  windowEnd: number,
+): SignalSnapshot {
+  return {
+    snapshotId: `${rolloutId}/${s.tenantId}/${windowEnd}`,
+    rolloutId,
+    tenantId: s.tenantId,
+    tenantTier: s.tenantTier,
+    candidateBundleId: bundleId,
+    baselineBundleId,
+    candidateArm,
+    windowStart,
+    windowEnd,
+    candidate: armWindowOf(bundleId, [], NO_LATENCY),
+    baseline: armWindowOf(baselineBundleId, [], NO_LATENCY),
+    history: null,
+    lateDropped: s.lateDropped,
+    duplicatesDropped: s.duplicatesDropped,
+    candidateTrafficEnded: true,
+  };
 }
 
 /**
@@ -141,7 +188,8 @@ function hintFor(candidates: readonly ArmSeries[], bundleId: string): string {
 
 function prune(s: TenantState, spanW: number, spanH: number): void {
   const keepStable = s.nextCloseK - spanW - spanH + 1;
-  const keepOther = s.nextCloseK - spanW + 1;
+  // one sub-window more than the next close reads: its marker check looks at the bucket that just left
+  const keepOther = s.nextCloseK - spanW;
   for (const x of s.series) x.dropBefore(x.arm === 'stable' ? keepStable : keepOther);
   if (s.series.some((x) => x.buckets.length === 0)) {
     s.series = s.series.filter((x) => x.buckets.length > 0);

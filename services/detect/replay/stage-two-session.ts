@@ -63,6 +63,8 @@ export class StageTwoSession<RolloutState> {
     const decisions: RollbackDecision[] = [];
     const touched = new Set<string>();
     for (const snapshot of snapshots) {
+      // Every tenant closes at the same stream time here, so the window is complete without markers.
+      if (snapshot.candidateTrafficEnded) continue;
       this.counter.snapshots += 1;
       this.observers.onSnapshot?.(snapshot);
       touched.add(snapshot.rolloutId);
